@@ -1,0 +1,35 @@
+package io.flinkddp.model;
+
+/**
+ * Sums over a set of images: how many, their summed cross-entropy loss, and how many had the true
+ * class first (top-1) or among the first five (top-5). Sums, not means, so that slots add up.
+ */
+public record BatchStats(long samples, double lossSum, long top1, long top5) {
+
+    public static final BatchStats EMPTY = new BatchStats(0, 0, 0, 0);
+
+    public BatchStats plus(BatchStats other) {
+        return new BatchStats(samples + other.samples, lossSum + other.lossSum, top1 + other.top1, top5 + other.top5);
+    }
+
+    /**
+     * Counts for class scores {@code scores[i][c]} (probabilities or logits) and true classes. The true
+     * class is within top-k when fewer than k classes score strictly higher.
+     */
+    public static BatchStats ofScores(float[][] scores, int[] labels, double lossSum) {
+        long top1 = 0;
+        long top5 = 0;
+        for (int i = 0; i < labels.length; i++) {
+            float truth = scores[i][labels[i]];
+            int higher = 0;
+            for (float score : scores[i]) {
+                if (score > truth) {
+                    higher++;
+                }
+            }
+            top1 += higher < 1 ? 1 : 0;
+            top5 += higher < 5 ? 1 : 0;
+        }
+        return new BatchStats(labels.length, lossSum, top1, top5);
+    }
+}

@@ -1,0 +1,145 @@
+package io.flinkddp.model;
+
+import io.flinkddp.config.TrainingSettings;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * The networks, defined once and used by the job, the tests and the benchmarks.
+ *
+ * <p>{@link #resNet50} matches torchvision's {@code resnet50}: v1.5 (stride on the 3x3 convolution of
+ * a bottleneck), convolutions without bias, batch norm with eps 1e-5 and momentum 0.1 (DL4J decay 0.9),
+ * global average pooling (so any input from 32 px up works) and a fully connected classifier. Its
+ * trainable parameter count equals torchvision's: 25,557,032 at 1000 classes, 23,528,522 at 10.
+ *
+ * <p>The configured updater only matters to someone who restores model.zip and calls {@code fit()}:
+ * the job applies its own SGD step ({@link Replica}). Nesterov momentum is the nearest DL4J built-in.
+ */
+public final class Networks {
+
+    /** Name of the classifier layer; its input vertex feeds the training top-k counts. */
+    public static final String OUTPUT = "fc";
+    public static final String INPUT = "input";
+
+    private static final int[] RESNET50_BLOCKS = {3, 4, 6, 3};
+    private static final int[] RESNET50_WIDTHS = {64, 128, 256, 512};
+    private static final int EXPANSION = 4;
+
+    private Networks() {
+    }
+
+    /** The network named by {@code settings.model()}, initialised from {@code settings.seed()}. */
+    public static ComputationGraph build(TrainingSettings settings, int numClasses) {
+        ComputationGraphConfiguration conf = TrainingSettings.CNN_SMALL.equals(settings.model())
+                ? smallCnn(numClasses, settings.cropPixels(), settings.seed(), settings.learningRate(), settings.momentum())
+                : resNet50(numClasses, settings.cropPixels(), settings.seed(), settings.learningRate(), settings.momentum());
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
+        return net;
+    }
+
+    public static ComputationGraphConfiguration resNet50(int numClasses, int imageSize, long seed, double lr, double momentum) {
+        GraphBuilder graph = base(seed, lr, momentum)
+                .addInputs(INPUT)
+                .setInputTypes(InputType.convolutional(imageSize, imageSize, 3));
+        graph.addLayer("conv1", conv(7, 2, 3, 64), INPUT);
+        graph.addLayer("bn1", batchNorm(), "conv1");
+        graph.addLayer("relu1", relu(), "bn1");
+        graph.addLayer("maxpool", new SubsamplingLayer.Builder(PoolingType.MAX)
+                .kernelSize(3, 3).stride(2, 2).padding(1, 1).build(), "relu1");
+        String previous = "maxpool";
+        for (int stage = 0; stage < RESNET50_BLOCKS.length; stage++) {
+            for (int block = 0; block < RESNET50_BLOCKS[stage]; block++) {
+                int stride = stage > 0 && block == 0 ? 2 : 1;
+                previous = bottleneck(graph, "layer" + (stage + 1) + "." + block, previous,
+                        RESNET50_WIDTHS[stage], stride, block == 0);
+            }
+        }
+        graph.addLayer("avgpool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), previous);
+        graph.addLayer(OUTPUT, classifier(numClasses), "avgpool");
+        return graph.setOutputs(OUTPUT).build();
+    }
+
+    /** A three-layer CNN without batch norm, for fast tests of the training mechanics. */
+    public static ComputationGraphConfiguration smallCnn(int numClasses, int imageSize, long seed, double lr, double momentum) {
+        GraphBuilder graph = base(seed, lr, momentum)
+                .addInputs(INPUT)
+                .setInputTypes(InputType.convolutional(imageSize, imageSize, 3));
+        graph.addLayer("conv1", new ConvolutionLayer.Builder(3, 3).stride(2, 2).padding(1, 1).nOut(8)
+                .activation(Activation.RELU).build(), INPUT);
+        graph.addLayer("conv2", new ConvolutionLayer.Builder(3, 3).stride(2, 2).padding(1, 1).nOut(16)
+                .activation(Activation.RELU).build(), "conv1");
+        graph.addLayer("avgpool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "conv2");
+        graph.addLayer(OUTPUT, classifier(numClasses), "avgpool");
+        return graph.setOutputs(OUTPUT).build();
+    }
+
+    private static GraphBuilder base(long seed, double lr, double momentum) {
+        return new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .dataType(DataType.FLOAT)
+                .updater(new Nesterovs(lr, momentum))
+                .weightInit(WeightInit.RELU)
+                .convolutionMode(ConvolutionMode.Truncate)
+                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
+                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+                .graphBuilder();
+    }
+
+    /** torchvision's Bottleneck: 1x1, 3x3 (with the stride), 1x1 expanding by 4, plus the shortcut. */
+    private static String bottleneck(GraphBuilder graph, String name, String input, int width, int stride, boolean project) {
+        graph.addLayer(name + ".conv1", conv(1, 1, 0, width), input);
+        graph.addLayer(name + ".bn1", batchNorm(), name + ".conv1");
+        graph.addLayer(name + ".relu1", relu(), name + ".bn1");
+        graph.addLayer(name + ".conv2", conv(3, stride, 1, width), name + ".relu1");
+        graph.addLayer(name + ".bn2", batchNorm(), name + ".conv2");
+        graph.addLayer(name + ".relu2", relu(), name + ".bn2");
+        graph.addLayer(name + ".conv3", conv(1, 1, 0, width * EXPANSION), name + ".relu2");
+        graph.addLayer(name + ".bn3", batchNorm(), name + ".conv3");
+        String shortcut = input;
+        if (project) {
+            graph.addLayer(name + ".downsample.0", conv(1, stride, 0, width * EXPANSION), input);
+            graph.addLayer(name + ".downsample.1", batchNorm(), name + ".downsample.0");
+            shortcut = name + ".downsample.1";
+        }
+        graph.addVertex(name + ".add", new ElementWiseVertex(ElementWiseVertex.Op.Add), name + ".bn3", shortcut);
+        graph.addLayer(name + ".relu", relu(), name + ".add");
+        return name + ".relu";
+    }
+
+    private static ConvolutionLayer conv(int kernel, int stride, int padding, int filters) {
+        return new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride).padding(padding, padding)
+                .nOut(filters).hasBias(false).activation(Activation.IDENTITY).build();
+    }
+
+    private static BatchNormalization batchNorm() {
+        return new BatchNormalization.Builder().eps(1e-5).decay(0.9).build();
+    }
+
+    private static ActivationLayer relu() {
+        return new ActivationLayer.Builder().activation(Activation.RELU).build();
+    }
+
+    private static OutputLayer classifier(int numClasses) {
+        return new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(numClasses)
+                .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build();
+    }
+}

@@ -1,0 +1,154 @@
+package io.flinkddp.model;
+
+import java.nio.FloatBuffer;
+import java.util.Map;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * One model replica and its optimizer state: the network, its flattened parameter and gradient
+ * views, and the SGD momentum buffer. It computes the gradient of a minibatch and applies a gradient
+ * summed over all replicas, exactly as {@code torch.optim.SGD(momentum=m)} (heavy-ball, no dampening,
+ * no weight decay) would apply the mean gradient of the combined batch.
+ *
+ * <p>Gradients leave a replica as sums over its images: trainable entries are DL4J's per-minibatch
+ * sums, and the batch-norm running-statistic deltas are multiplied by the image count. Dividing the
+ * all-replica sum by the all-replica image count then gives the combined batch's mean gradient and the
+ * sample-weighted average of the statistics deltas, so a ragged last batch weighs what it holds.
+ */
+public final class Replica {
+
+    private final ComputationGraph net;
+    private final ParamLayout layout;
+    private final INDArray params;
+    private final INDArray gradient;
+    private final INDArray velocity;
+    private final INDArray gradientSum;
+    private final TopKOnForwardPass topK = new TopKOnForwardPass();
+
+    public Replica(ComputationGraph net) {
+        this.net = net;
+        this.layout = ParamLayout.of(net);
+        long n = layout.numParams();
+        this.params = net.params().reshape(n);
+        if (net.getFlattenedGradients() == null) {
+            net.initGradientsView();
+        }
+        this.gradient = net.getFlattenedGradients().reshape(n);
+        this.velocity = Nd4j.zeros(params.dataType(), n);
+        this.gradientSum = Nd4j.zeros(params.dataType(), n);
+        net.setListeners(topK);
+    }
+
+    public ComputationGraph network() {
+        return net;
+    }
+
+    public ParamLayout layout() {
+        return layout;
+    }
+
+    public long numParams() {
+        return layout.numParams();
+    }
+
+    /**
+     * Computes the gradient of one minibatch into the gradient view (as a sum over the images, see the
+     * class comment) and returns the loss and top-k counts of the forward pass.
+     */
+    public BatchStats computeGradient(INDArray features, INDArray oneHotLabels, int[] labels) {
+        net.setInputs(features);
+        net.setLabels(oneHotLabels);
+        topK.labels = labels;
+        net.computeGradientAndScore();
+        long samples = labels.length;
+        for (long[] range : layout.statisticRanges()) {
+            gradient.get(NDArrayIndex.interval(range[0], range[1])).muli(samples);
+        }
+        return topK.take(net.score() * samples);
+    }
+
+    /** Copies {@code values.length} gradient entries starting at {@code offset} into {@code values}. */
+    public void copyGradient(long offset, float[] values) {
+        FloatBuffer source = gradient.data().asNioFloat();
+        source.position((int) (gradient.offset() + offset));
+        source.get(values);
+    }
+
+    /** Writes one chunk of the all-replica gradient sum; call for every chunk, then {@link #applyGradientSum}. */
+    public void putGradientSum(long offset, float[] values) {
+        gradientSum.get(NDArrayIndex.interval(offset, offset + values.length)).assign(Nd4j.createFromArray(values));
+    }
+
+    /** Clears the gradient-sum buffer (entries no replica sent count as zero). */
+    public void clearGradientSum() {
+        gradientSum.assign(0);
+    }
+
+    /**
+     * One SGD step with the gradient sum put by {@link #putGradientSum}: mean over {@code globalSamples}
+     * images, statistics deltas applied as they are, then {@code v = momentum * v + g; p -= lr * v}.
+     */
+    public void applyGradientSum(long globalSamples, double learningRate, double momentum) {
+        gradientSum.divi(globalSamples);
+        for (long[] range : layout.statisticRanges()) {
+            INDArray delta = gradientSum.get(NDArrayIndex.interval(range[0], range[1]));
+            params.get(NDArrayIndex.interval(range[0], range[1])).subi(delta);
+            delta.assign(0);
+        }
+        velocity.muli(momentum).addi(gradientSum);
+        params.subi(velocity.mul(learningRate));
+    }
+
+    /** Scores a batch in inference mode (batch-norm running statistics, as PyTorch's eval()). */
+    public BatchStats evaluate(INDArray features, int[] labels) {
+        float[][] probabilities = net.outputSingle(false, features).toFloatMatrix();
+        double lossSum = 0;
+        for (int i = 0; i < labels.length; i++) {
+            lossSum -= Math.log(Math.max(probabilities[i][labels[i]], 1e-30f));
+        }
+        return BatchStats.ofScores(probabilities, labels, lossSum);
+    }
+
+    /** A hash of every parameter bit: equal on two replicas exactly when their parameters are equal (up to collisions). */
+    public long fingerprint() {
+        FloatBuffer values = params.data().asNioFloat();
+        long hash = 1125899906842597L;
+        int end = (int) (params.offset() + params.length());
+        for (int i = (int) params.offset(); i < end; i++) {
+            hash = 31 * hash + Float.floatToRawIntBits(values.get(i));
+        }
+        return hash;
+    }
+
+    /**
+     * Counts top-1/top-5 hits of the training forward pass without a second forward pass: DL4J hands
+     * the activations to listeners, and the classifier's logits are one matrix product away from the
+     * input of its output layer.
+     */
+    private final class TopKOnForwardPass extends BaseTrainingListener {
+        int[] labels;
+        private BatchStats counted;
+
+        @Override
+        public void onForwardPass(Model model, Map<String, INDArray> activations) {
+            String classifierInput = net.getConfiguration().getVertexInputs().get(Networks.OUTPUT).get(0);
+            INDArray features = activations.get(classifierInput);
+            INDArray logits = features.mmul(net.getParam(Networks.OUTPUT + "_W")).addiRowVector(net.getParam(Networks.OUTPUT + "_b"));
+            counted = BatchStats.ofScores(logits.toFloatMatrix(), labels, 0);
+        }
+
+        BatchStats take(double lossSum) {
+            if (counted == null) {
+                throw new IllegalStateException("DL4J did not report the forward pass; cannot count training accuracy");
+            }
+            BatchStats stats = new BatchStats(counted.samples(), lossSum, counted.top1(), counted.top5());
+            counted = null;
+            return stats;
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.flinkddp.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flinkddp.data.ImageBatch;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+
+class ReplicaTest {
+
+    private static final int SIDE = 32;
+
+    @Test
+    void resNet50HasTorchvisionsTrainableParameterCounts() {
+        assertEquals(23_528_522L, ParamLayout.of(graph(Networks.resNet50(10, SIDE, 1, 0.01, 0.9))).trainableParams());
+        ParamLayout imagenet = ParamLayout.of(graph(Networks.resNet50(1000, SIDE, 1, 0.01, 0.9)));
+        assertEquals(25_557_032L, imagenet.trainableParams());
+        assertEquals(53_120L, imagenet.numParams() - imagenet.trainableParams());
+    }
+
+    @Test
+    void statisticRangesPointAtTheBatchNormStatistics() {
+        ComputationGraph net = graph(Networks.resNet50(10, SIDE, 1, 0.01, 0.9));
+        ParamLayout layout = ParamLayout.of(net);
+        INDArray flat = net.params().reshape(layout.numParams());
+        for (long[] range : layout.statisticRanges()) {
+            flat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(range[0], range[1])).assign(7);
+        }
+        INDArray mean = net.getLayer("layer2.0.bn2").getParam("mean");
+        assertTrue(mean.eq(7).all(), "mean of layer2.0.bn2 is inside a statistics range");
+        assertTrue(net.getLayer("layer2.0.bn2").getParam("gamma").neq(7).all(), "gamma is not");
+        assertEquals(53L * 2, layout.statisticRanges().size());
+    }
+
+    /** With momentum 0, our step equals DL4J's own fit() (plain SGD), batch-norm statistics included. */
+    @Test
+    void stepWithoutMomentumMatchesDl4jFit() {
+        Random random = new Random(3);
+        List<byte[]> images = images(random, 4);
+        int[] labels = {0, 1, 2, 1};
+        INDArray x = ImageBatch.features(images, SIDE);
+        INDArray y = ImageBatch.oneHot(labels, 3);
+
+        ComputationGraph reference = graph(Networks.resNet50(3, SIDE, 5, 0.05, 0.0));
+        ComputationGraph ours = graph(Networks.resNet50(3, SIDE, 5, 0.05, 0.0));
+        assertEquals(reference.params(), ours.params());
+        for (int step = 0; step < 2; step++) {
+            reference.fit(new MultiDataSet(x, y));
+            Replica replica = new Replica(ours);
+            replica.computeGradient(x, y, labels);
+            float[] sum = new float[(int) replica.numParams()];
+            replica.copyGradient(0, sum);
+            replica.putGradientSum(0, sum);
+            replica.applyGradientSum(labels.length, 0.05, 0.0);
+        }
+        double maxDiff = reference.params().sub(ours.params()).amaxNumber().doubleValue();
+        assertTrue(maxDiff < 1e-5, "max parameter difference " + maxDiff);
+    }
+
+    /** Two replicas with 2 images each, summed, equal one replica with all 4 images (no batch norm). */
+    @Test
+    void twoReplicasMatchOneWithTheCombinedBatch() {
+        Random random = new Random(11);
+        List<byte[]> images = images(random, 4);
+        int[] labels = {0, 1, 1, 0};
+        Replica single = new Replica(graph(Networks.smallCnn(2, SIDE, 9, 0.1, 0.9)));
+        Replica a = new Replica(graph(Networks.smallCnn(2, SIDE, 9, 0.1, 0.9)));
+        Replica b = new Replica(graph(Networks.smallCnn(2, SIDE, 9, 0.1, 0.9)));
+        int n = (int) single.numParams();
+        for (int step = 0; step < 3; step++) {
+            single.computeGradient(ImageBatch.features(images, SIDE), ImageBatch.oneHot(labels, 2), labels);
+            float[] g = new float[n];
+            single.copyGradient(0, g);
+            single.putGradientSum(0, g);
+            single.applyGradientSum(4, 0.1, 0.9);
+
+            a.computeGradient(ImageBatch.features(images.subList(0, 2), SIDE), ImageBatch.oneHot(new int[] {0, 1}, 2), new int[] {0, 1});
+            b.computeGradient(ImageBatch.features(images.subList(2, 4), SIDE), ImageBatch.oneHot(new int[] {1, 0}, 2), new int[] {1, 0});
+            float[] ga = new float[n];
+            float[] gb = new float[n];
+            a.copyGradient(0, ga);
+            b.copyGradient(0, gb);
+            for (int i = 0; i < n; i++) {
+                ga[i] += gb[i];
+            }
+            a.putGradientSum(0, ga);
+            b.putGradientSum(0, ga);
+            a.applyGradientSum(4, 0.1, 0.9);
+            b.applyGradientSum(4, 0.1, 0.9);
+        }
+        assertEquals(a.fingerprint(), b.fingerprint(), "replicas stay bit-identical");
+        float[] expected = single.network().params().toFloatVector();
+        float[] actual = a.network().params().toFloatVector();
+        for (int i = 0; i < n; i++) {
+            assertEquals(expected[i], actual[i], 1e-6, "parameter " + i);
+        }
+        assertTrue(!Arrays.equals(expected, graph(Networks.smallCnn(2, SIDE, 9, 0.1, 0.9)).params().toFloatVector()),
+                "training moved the parameters");
+    }
+
+    static List<byte[]> images(Random random, int count) {
+        List<byte[]> images = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            byte[] rgb = new byte[SIDE * SIDE * 3];
+            random.nextBytes(rgb);
+            images.add(rgb);
+        }
+        return images;
+    }
+
+    static ComputationGraph graph(org.deeplearning4j.nn.conf.ComputationGraphConfiguration conf) {
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
+        return net;
+    }
+}
