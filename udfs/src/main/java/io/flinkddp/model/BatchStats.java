@@ -4,7 +4,7 @@ package io.flinkddp.model;
  * Sums over a set of images: how many, their summed cross-entropy loss, and how many had the true
  * class first (top-1) or among the first five (top-5). Sums, not means, so that slots add up.
  */
-public record BatchStats(long samples, double lossSum, long top1, long top5) {
+public record BatchStats(long samples, double lossSum, long top1, long top5) implements java.io.Serializable {
 
     public static final BatchStats EMPTY = new BatchStats(0, 0, 0, 0);
 

@@ -1,0 +1,170 @@
+package io.flinkddp.job;
+
+import io.flinkddp.config.InvalidSettingsException;
+import io.flinkddp.config.JobOptions;
+import io.flinkddp.config.TrainingSettings;
+import io.flinkddp.data.ClassFolders;
+import io.flinkddp.data.DecodedImage;
+import io.flinkddp.data.InvalidDataException;
+import io.flinkddp.data.ListingSummary;
+import io.flinkddp.data.SplitImage;
+import io.flinkddp.functions.AssignSplit;
+import io.flinkddp.functions.BySlot;
+import io.flinkddp.functions.DecodeImage;
+import io.flinkddp.functions.InSubset;
+import io.flinkddp.functions.ListImages;
+import io.flinkddp.functions.Names;
+import io.flinkddp.functions.SumGradientChunks;
+import io.flinkddp.functions.SummarizeListing;
+import io.flinkddp.functions.TrainOnSlot;
+import io.flinkddp.functions.WriteDryRunSummary;
+import io.flinkddp.output.RunOutputs;
+import io.flinkddp.train.GradientChunk;
+import io.flinkddp.train.RoundReportAggregator;
+import io.flinkddp.train.TrainingFinished;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Supplier;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.operators.base.ReduceOperatorBase.CombineHint;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.DataSet;
+import org.apache.flink.api.java.ExecutionEnvironment;
+import org.apache.flink.api.java.io.DiscardingOutputFormat;
+import org.apache.flink.api.java.operators.IterativeDataSet;
+import org.apache.flink.util.ExceptionUtils;
+
+/**
+ * The training job: {@code flink run flink-ddp-job.jar --data ... [options]}. {@link #train} wires
+ * the pipeline; {@link TrainLocal} runs the same pipeline on an embedded Flink.
+ */
+public final class TrainJob {
+
+    /** Optional job defaults, looked up in the Flink configuration directory. */
+    public static final String DEFAULTS_FILE = "job-defaults.properties";
+
+    private TrainJob() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(runCommand("flink run flink-ddp-job.jar", args, ExecutionEnvironment::getExecutionEnvironment,
+                System.getenv("FLINK_CONF_DIR"), null, System.out, System.err));
+    }
+
+    /**
+     * Wires list, split, decode, train rounds and the writes, then runs the job and waits for it.
+     * The training loop is a bulk iteration: every round each slot applies the previous round's
+     * gradient sum and emits its next gradient in chunks; sum-gradients adds the chunks per index
+     * across slots and feeds the sums back as the next round's broadcast set.
+     */
+    public static JobExecutionResult train(ExecutionEnvironment env, TrainingSettings settings) throws Exception {
+        long startMillis = System.currentTimeMillis();
+        if (new RunOutputs(settings.output()).holdsFinishedRun()) {
+            throw new InvalidSettingsException("--output " + settings.output() + " already holds a finished run (summary.json); choose another");
+        }
+        List<String> classes = ClassFolders.list(settings.data());
+        int slots = settings.slots();
+
+        // List each class folder on a TaskManager, then split on paths alone (deterministic, parallelism 1).
+        DataSet<SplitImage> images = env.fromCollection(ClassFolders.indexed(classes)).name("class-folders")
+                .flatMap(new ListImages(settings.data())).name("list-images")
+                .reduceGroup(new AssignSplit(settings)).setParallelism(1).name("split");
+        DataSet<ListingSummary> listing = images.reduceGroup(new SummarizeListing(settings.data(), classes, slots))
+                .setParallelism(1).name("summarize-listing");
+        if (settings.dryRun()) {
+            listing.map(new WriteDryRunSummary(settings, classes, startMillis)).setParallelism(1).name("write-summary")
+                    .output(new DiscardingOutputFormat<>()).name("dry-run-done");
+            return env.execute(jobName(settings));
+        }
+
+        // Decode in parallel, then send each image to its slot's training subtask.
+        DataSet<DecodedImage> shards = images.filter(new InSubset()).name("drop-unused")
+                .flatMap(new DecodeImage(settings.data(), settings.resizePixels(), settings.cropPixels())).name("decode-images")
+                .partitionCustom(new BySlot(), "slot").setParallelism(slots).name("shard-by-slot");
+
+        // Rounds: train on every slot, sum the gradient chunks across slots, broadcast the sums back.
+        IterativeDataSet<GradientChunk> rounds = env.fromCollection(List.of(), TypeInformation.of(GradientChunk.class))
+                .name("no-gradient-yet").iterate(Integer.MAX_VALUE);
+        rounds.setParallelism(slots).name("training-rounds");
+        rounds.registerAggregationConvergenceCriterion(Names.ROUND_REPORT, new RoundReportAggregator(), new TrainingFinished());
+        DataSet<GradientChunk> sums = shards
+                .mapPartition(new TrainOnSlot(settings, classes, startMillis)).setParallelism(slots).name("train-round")
+                .withBroadcastSet(rounds, Names.GRADIENT_SUMS)
+                .withBroadcastSet(listing, Names.LISTING_SUMMARY)
+                .groupBy("index").reduce(new SumGradientChunks()).setCombineHint(CombineHint.NONE)
+                .setParallelism(slots).name("sum-gradients");
+        rounds.closeWith(sums).output(new DiscardingOutputFormat<>()).name("end-of-training");
+        return env.execute(jobName(settings));
+    }
+
+    private static String jobName(TrainingSettings settings) {
+        return "flink-ddp " + (settings.dryRun() ? "dry run" : "train " + settings.model()) + " on " + settings.data();
+    }
+
+    /**
+     * Parses the options, runs the job, and turns failures into one clear line. Returns the exit
+     * code: 0 done, 1 the job failed, 2 bad options or data.
+     */
+    static int runCommand(String command, String[] args, Supplier<ExecutionEnvironment> environment, String confDir,
+                          String defaultData, PrintStream out, PrintStream err) {
+        try {
+            Map<String, String> values = JobOptions.merge(readDefaults(confDir), args);
+            if (Boolean.parseBoolean(values.get(JobOptions.HELP))) {
+                out.print(JobOptions.help(command));
+                return 0;
+            }
+            String defaultOutput = "runs/" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+            TrainingSettings settings = TrainingSettings.fromOptions(values, defaultData, defaultOutput);
+            train(environment.get(), settings);
+            out.println("done: outputs in " + settings.output());
+            return 0;
+        } catch (InvalidSettingsException | InvalidDataException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            Throwable cause = userFacingCause(e);
+            if (cause instanceof InvalidDataException || cause instanceof InvalidSettingsException) {
+                err.println("error: " + cause.getMessage());
+                return 2;
+            }
+            err.println("error: the training job failed: " + cause);
+            e.printStackTrace(err);
+            return 1;
+        }
+    }
+
+    /** The innermost exception that says what went wrong (Flink wraps a task's failure several times). */
+    static Throwable userFacingCause(Throwable e) {
+        for (Class<? extends Throwable> type : List.of(InvalidDataException.class, InvalidSettingsException.class)) {
+            var found = ExceptionUtils.findThrowable(e, type);
+            if (found.isPresent()) {
+                return found.get();
+            }
+        }
+        return ExceptionUtils.stripExecutionException(e);
+    }
+
+    private static Map<String, String> readDefaults(String confDir) throws IOException {
+        Map<String, String> values = new HashMap<>();
+        if (confDir == null) {
+            return values;
+        }
+        java.nio.file.Path file = java.nio.file.Path.of(confDir, DEFAULTS_FILE);
+        if (Files.isRegularFile(file)) {
+            Properties properties = new Properties();
+            try (InputStream in = Files.newInputStream(file)) {
+                properties.load(in);
+            }
+            properties.stringPropertyNames().forEach(name -> values.put(name, properties.getProperty(name)));
+        }
+        return values;
+    }
+}

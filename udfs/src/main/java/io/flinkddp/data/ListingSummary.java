@@ -1,0 +1,62 @@
+package io.flinkddp.data;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the listing and the split found: images per class, and how many train, validate or fall
+ * outside the subset. {@link #validate} stops the job before training when the set cannot be used.
+ * Flink POJO, broadcast to the training slots.
+ */
+public class ListingSummary {
+    public long found;
+    public long train;
+    public long validation;
+    public long[] imagesPerClass;
+
+    public ListingSummary() {
+    }
+
+    public static ListingSummary of(List<SplitImage> images, int numClasses) {
+        ListingSummary summary = new ListingSummary();
+        summary.imagesPerClass = new long[numClasses];
+        for (SplitImage image : images) {
+            summary.found++;
+            summary.imagesPerClass[image.label]++;
+            if (image.role == SplitImage.TRAIN) {
+                summary.train++;
+            } else if (image.role == SplitImage.VALIDATION) {
+                summary.validation++;
+            }
+        }
+        return summary;
+    }
+
+    public List<String> emptyClasses(List<String> classNames) {
+        List<String> empty = new ArrayList<>();
+        for (int c = 0; c < imagesPerClass.length; c++) {
+            if (imagesPerClass[c] == 0) {
+                empty.add(classNames.get(c));
+            }
+        }
+        return empty;
+    }
+
+    /** @throws InvalidDataException when there are no images, fewer than two classes with images, or too few images for the slots */
+    public void validate(String root, List<String> classNames, int slots) {
+        if (found == 0) {
+            throw new InvalidDataException("no images (.jpg, .jpeg, .png) found under " + root
+                    + " in its " + classNames.size() + " class folders");
+        }
+        long classesWithImages = imagesPerClass.length - emptyClasses(classNames).size();
+        if (classesWithImages < 2) {
+            throw new InvalidDataException("need images in at least two class folders under " + root
+                    + ", found them in " + classesWithImages + " (empty: " + emptyClasses(classNames) + ")");
+        }
+        if (train < slots || validation < slots) {
+            throw new InvalidDataException("--slots " + slots + " is more than the shards have images: "
+                    + train + " training and " + validation + " validation images under " + root
+                    + " (every slot needs at least one of each)");
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.flinkddp.functions;
+
+import io.flinkddp.data.ListingSummary;
+import io.flinkddp.data.SplitImage;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.functions.GroupReduceFunction;
+import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * summarize-listing: counts the split images per class and role, and stops the job before training
+ * when the set cannot be used ({@link ListingSummary#validate}).
+ */
+public class SummarizeListing implements GroupReduceFunction<SplitImage, ListingSummary> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SummarizeListing.class);
+
+    private final String root;
+    private final List<String> classNames;
+    private final int slots;
+
+    public SummarizeListing(String root, List<String> classNames, int slots) {
+        this.root = root;
+        this.classNames = new ArrayList<>(classNames);
+        this.slots = slots;
+    }
+
+    @Override
+    public void reduce(Iterable<SplitImage> images, Collector<ListingSummary> out) {
+        List<SplitImage> all = new ArrayList<>();
+        images.forEach(all::add);
+        ListingSummary summary = ListingSummary.of(all, classNames.size());
+        summary.validate(root, classNames, slots);
+        List<String> empty = summary.emptyClasses(classNames);
+        if (!empty.isEmpty()) {
+            LOG.warn("class folders without images under {}: {}", root, empty);
+        }
+        LOG.info("found {} images in {} classes under {}: {} train, {} validation", summary.found, classNames.size(),
+                root, summary.train, summary.validation);
+        out.collect(summary);
+    }
+}

@@ -1,0 +1,89 @@
+package io.flinkddp.functions;
+
+import io.flinkddp.config.TrainingSettings;
+import io.flinkddp.data.DecodedImage;
+import io.flinkddp.data.ListingSummary;
+import io.flinkddp.model.Networks;
+import io.flinkddp.output.RunOutputs;
+import io.flinkddp.output.RunSummary;
+import io.flinkddp.train.EpochMetrics;
+import io.flinkddp.train.GradientChunk;
+import io.flinkddp.train.RoundReport;
+import io.flinkddp.train.RoundReportAggregator;
+import io.flinkddp.train.SlotTrainer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.functions.IterationRuntimeContext;
+import org.apache.flink.api.common.functions.RichMapPartitionFunction;
+import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * train-round: one GPU slot of the bulk iteration. Input: the slot's shard of decoded images (a
+ * static input, cached by Flink); broadcast: the previous round's gradient sum ({@value Names#GRADIENT_SUMS});
+ * output: this round's gradient in chunks. Each round's work is {@link SlotTrainer#round}.
+ *
+ * <p>State kept across rounds (ALL_ROUND): the {@link SlotTrainer} in {@link #trainer}, holding the
+ * model replica, its momentum buffer, the LR scheduler, the metrics history and the shard's decoded
+ * images. Flink creates this function once per subtask and calls it every superstep, so the field
+ * survives. It is created in the first superstep, which is the only one that reads the shard input
+ * (later supersteps leave Flink's cached copy unread, so nothing is deserialized again), and freed in
+ * the final superstep after slot 0 wrote the run's outputs. Slot 0 also logs each epoch and rewrites
+ * metrics.jsonl as epochs complete. The replica lives on the ND4J backend's default device
+ * (CPU with nd4j-native).
+ */
+public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, GradientChunk> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainOnSlot.class);
+
+    private final TrainingSettings settings;
+    private final List<String> classNames;
+    private final long startMillis;
+    private transient SlotTrainer trainer;
+
+    public TrainOnSlot(TrainingSettings settings, List<String> classNames, long startMillis) {
+        this.settings = settings;
+        this.classNames = new ArrayList<>(classNames);
+        this.startMillis = startMillis;
+    }
+
+    @Override
+    public void mapPartition(Iterable<DecodedImage> shard, Collector<GradientChunk> out) {
+        IterationRuntimeContext context = getIterationRuntimeContext();
+        int round = context.getSuperstepNumber();
+        int slot = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        if (trainer == null) {
+            trainer = new SlotTrainer(settings, slot, classNames.size(), Networks.build(settings, classNames.size()), shard);
+        }
+        RoundReport previous = context.getPreviousIterationAggregate(Names.ROUND_REPORT);
+        List<GradientChunk> sums = context.getBroadcastVariable(Names.GRADIENT_SUMS);
+        int epochsBefore = trainer.history().size();
+        RoundReport report = trainer.round(round, previous, sums, out::collect);
+        context.<RoundReportAggregator>getIterationAggregator(Names.ROUND_REPORT).aggregate(report);
+
+        if (slot == 0 && trainer.history().size() > epochsBefore) {
+            List<EpochMetrics> history = trainer.history();
+            LOG.info(history.get(history.size() - 1).logLine(settings.epochs()));
+            new RunOutputs(settings.output()).writeMetrics(history);
+        }
+        if (trainer.finished()) {
+            if (slot == 0) {
+                writeOutputs();
+            }
+            trainer = null;
+        }
+    }
+
+    private void writeOutputs() {
+        ListingSummary listing = getRuntimeContext().<ListingSummary>getBroadcastVariable(Names.LISTING_SUMMARY).get(0);
+        RunOutputs outputs = new RunOutputs(settings.output());
+        outputs.writeLabels(classNames);
+        outputs.writeModel(trainer.replica().network());
+        outputs.writeMetrics(trainer.history());
+        outputs.writeSummary(RunSummary.of(settings, classNames, listing, trainer.allTrainImages(),
+                trainer.allValidationImages(), trainer.replica().layout().trainableParams(), trainer.history(),
+                true, startMillis));
+        LOG.info("wrote model, labels, metrics and summary to {}", settings.output());
+    }
+}

@@ -1,0 +1,34 @@
+package io.flinkddp.functions;
+
+import io.flinkddp.config.TrainingSettings;
+import io.flinkddp.data.ListingSummary;
+import io.flinkddp.model.Networks;
+import io.flinkddp.model.ParamLayout;
+import io.flinkddp.output.RunOutputs;
+import io.flinkddp.output.RunSummary;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.functions.MapFunction;
+
+/** write-dry-run-summary: builds the model (to count it) and writes summary.json; nothing is trained. */
+public class WriteDryRunSummary implements MapFunction<ListingSummary, ListingSummary> {
+
+    private final TrainingSettings settings;
+    private final List<String> classNames;
+    private final long startMillis;
+
+    public WriteDryRunSummary(TrainingSettings settings, List<String> classNames, long startMillis) {
+        this.settings = settings;
+        this.classNames = new ArrayList<>(classNames);
+        this.startMillis = startMillis;
+    }
+
+    @Override
+    public ListingSummary map(ListingSummary listing) {
+        long trainable = ParamLayout.of(Networks.build(settings, classNames.size())).trainableParams();
+        RunOutputs outputs = new RunOutputs(settings.output());
+        outputs.writeLabels(classNames);
+        outputs.writeSummary(RunSummary.of(settings, classNames, listing, null, null, trainable, List.of(), true, startMillis));
+        return listing;
+    }
+}

@@ -1,0 +1,105 @@
+package io.flinkddp.output;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.flinkddp.train.EpochMetrics;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+
+/**
+ * Writes a run's files under the output directory through Flink's {@link FileSystem} (file://, s3://,
+ * hdfs://). Every file is written to a hidden temporary name and then renamed, so a reader sees
+ * either the whole file or none. {@code summary.json} is written last and marks a finished run.
+ */
+public final class RunOutputs {
+
+    public static final String MODEL = "model.zip";
+    public static final String LABELS = "labels.txt";
+    public static final String METRICS = "metrics.jsonl";
+    public static final String SUMMARY = "summary.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON_LINE = new ObjectMapper();
+
+    private final Path directory;
+
+    public RunOutputs(String directory) {
+        this.directory = new Path(directory);
+    }
+
+    public void writeLabels(List<String> classNames) {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < classNames.size(); i++) {
+            text.append(i).append('\t').append(classNames.get(i)).append('\n');
+        }
+        writeAtomically(LABELS, out -> out.write(text.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    public void writeMetrics(List<EpochMetrics> history) {
+        StringBuilder text = new StringBuilder();
+        for (EpochMetrics metrics : history) {
+            text.append(toJsonLine(metrics.asJson())).append('\n');
+        }
+        writeAtomically(METRICS, out -> out.write(text.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    public void writeModel(ComputationGraph net) {
+        writeAtomically(MODEL, out -> ModelSerializer.writeModel(net, out, false));
+    }
+
+    public void writeSummary(Map<String, Object> summary) {
+        writeAtomically(SUMMARY, out -> JSON.writeValue(out, summary));
+    }
+
+    /** True when the directory already holds a finished run (its summary.json). */
+    public boolean holdsFinishedRun() {
+        try {
+            Path summary = new Path(directory, SUMMARY);
+            return summary.getFileSystem().exists(summary);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot check output directory " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String toJsonLine(Object value) {
+        try {
+            return JSON_LINE.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void writeAtomically(String name, Writer writer) {
+        Path target = new Path(directory, name);
+        Path temporary = new Path(directory, "." + name + ".inprogress-" + UUID.randomUUID());
+        try {
+            FileSystem fs = target.getFileSystem();
+            fs.mkdirs(directory);
+            try (OutputStream out = fs.create(temporary, FileSystem.WriteMode.OVERWRITE)) {
+                writer.write(out);
+            }
+            if (!fs.rename(temporary, target)) {
+                fs.delete(target, false);
+                if (!fs.rename(temporary, target)) {
+                    throw new IOException("rename of " + temporary + " to " + target + " failed");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Writer {
+        void write(OutputStream out) throws IOException;
+    }
+}

@@ -1,0 +1,86 @@
+package io.flinkddp.train;
+
+import io.flinkddp.model.BatchStats;
+import java.io.IOException;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+import org.apache.flink.types.Value;
+
+/**
+ * What one slot reports in a round, and (once aggregated by Flink over all slots) what every slot
+ * reads at the start of the next round. Sums add up, maxima and minima combine; see {@link #add}.
+ */
+public class RoundReport implements Value {
+
+    /** Images in this round's gradients, over all slots: the divisor of the gradient sum. */
+    public long roundSamples;
+    /** Decoded images in the shards (reported in the first round only). */
+    public long trainImages;
+    public long validationImages;
+    /** The largest training shard: one epoch is one pass over it. */
+    public long largestTrainShard;
+    /** The epoch whose results this report carries, or 0. */
+    public int evaluatedEpoch;
+    public BatchStats train = BatchStats.EMPTY;
+    public BatchStats validation = BatchStats.EMPTY;
+    /** Range of the replicas' parameter fingerprints at the evaluation: equal when the replicas are identical. */
+    public long fingerprintMin = Long.MAX_VALUE;
+    public long fingerprintMax = Long.MIN_VALUE;
+    public boolean finished;
+
+    public void add(RoundReport other) {
+        roundSamples += other.roundSamples;
+        trainImages += other.trainImages;
+        validationImages += other.validationImages;
+        largestTrainShard = Math.max(largestTrainShard, other.largestTrainShard);
+        evaluatedEpoch = Math.max(evaluatedEpoch, other.evaluatedEpoch);
+        train = train.plus(other.train);
+        validation = validation.plus(other.validation);
+        fingerprintMin = Math.min(fingerprintMin, other.fingerprintMin);
+        fingerprintMax = Math.max(fingerprintMax, other.fingerprintMax);
+        finished |= other.finished;
+    }
+
+    public boolean replicasIdentical() {
+        return fingerprintMin == fingerprintMax;
+    }
+
+    @Override
+    public void write(DataOutputView out) throws IOException {
+        out.writeLong(roundSamples);
+        out.writeLong(trainImages);
+        out.writeLong(validationImages);
+        out.writeLong(largestTrainShard);
+        out.writeInt(evaluatedEpoch);
+        writeStats(out, train);
+        writeStats(out, validation);
+        out.writeLong(fingerprintMin);
+        out.writeLong(fingerprintMax);
+        out.writeBoolean(finished);
+    }
+
+    @Override
+    public void read(DataInputView in) throws IOException {
+        roundSamples = in.readLong();
+        trainImages = in.readLong();
+        validationImages = in.readLong();
+        largestTrainShard = in.readLong();
+        evaluatedEpoch = in.readInt();
+        train = readStats(in);
+        validation = readStats(in);
+        fingerprintMin = in.readLong();
+        fingerprintMax = in.readLong();
+        finished = in.readBoolean();
+    }
+
+    private static void writeStats(DataOutputView out, BatchStats stats) throws IOException {
+        out.writeLong(stats.samples());
+        out.writeDouble(stats.lossSum());
+        out.writeLong(stats.top1());
+        out.writeLong(stats.top5());
+    }
+
+    private static BatchStats readStats(DataInputView in) throws IOException {
+        return new BatchStats(in.readLong(), in.readDouble(), in.readLong(), in.readLong());
+    }
+}
