@@ -32,7 +32,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.operators.base.ReduceOperatorBase.CombineHint;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -55,7 +55,7 @@ public final class TrainJob {
     }
 
     public static void main(String[] args) {
-        System.exit(runCommand("flink run flink-ddp-job.jar", args, ExecutionEnvironment::getExecutionEnvironment,
+        System.exit(runCommand("flink run flink-ddp-job.jar", args, settings -> ExecutionEnvironment.getExecutionEnvironment(),
                 System.getenv("FLINK_CONF_DIR"), null, System.out, System.err));
     }
 
@@ -113,7 +113,7 @@ public final class TrainJob {
      * Parses the options, runs the job, and turns failures into one clear line. Returns the exit
      * code: 0 done, 1 the job failed, 2 bad options or data.
      */
-    static int runCommand(String command, String[] args, Supplier<ExecutionEnvironment> environment, String confDir,
+    static int runCommand(String command, String[] args, Function<TrainingSettings, ExecutionEnvironment> environment, String confDir,
                           String defaultData, PrintStream out, PrintStream err) {
         try {
             Map<String, String> values = JobOptions.merge(readDefaults(confDir), args);
@@ -123,7 +123,7 @@ public final class TrainJob {
             }
             String defaultOutput = "runs/" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             TrainingSettings settings = TrainingSettings.fromOptions(values, defaultData, defaultOutput);
-            train(environment.get(), settings);
+            train(environment.apply(settings), settings);
             out.println("done: outputs in " + settings.output());
             return 0;
         } catch (InvalidSettingsException | InvalidDataException e) {

@@ -1,16 +1,19 @@
 package io.flinkddp.job;
 
+import io.flinkddp.config.TrainingSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.flink.api.java.ExecutionEnvironment;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.fs.FileSystem;
 
 /**
  * bin/train-local: the same job on an embedded local Flink (a MiniCluster in this JVM), configured
- * from {@code $FLINK_CONF_DIR/config.yaml} as Flink's own scripts would be. With no {@code --data}
- * it trains on the sample set bin/train-local points it at.
+ * from {@code $FLINK_CONF_DIR/config.yaml} as Flink's own scripts would be, with the web UI on the
+ * first free port from 8081. With no {@code --data} it trains on the sample set bin/train-local names.
  */
 public final class TrainLocal {
 
@@ -20,16 +23,25 @@ public final class TrainLocal {
     public static void main(String[] args) {
         String confDir = System.getenv("FLINK_CONF_DIR");
         String sampleData = System.getenv("FLINK_DDP_SAMPLE_DATA");
-        System.exit(TrainJob.runCommand("bin/train-local", args, () -> localEnvironment(confDir), confDir, sampleData,
-                System.out, System.err));
+        System.exit(TrainJob.runCommand("bin/train-local", args, settings -> {
+            Configuration conf = configuration(confDir, settings);
+            conf.set(RestOptions.BIND_PORT, "8081-8099");
+            return ExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+        }, confDir, sampleData, System.out, System.err));
     }
 
-    /** A local environment with the Flink configuration of {@code confDir} (if any) and its file systems initialised. */
-    public static ExecutionEnvironment localEnvironment(String confDir) {
+    /** A local environment (no web UI) with the Flink configuration of {@code confDir}, if any; for tests. */
+    public static ExecutionEnvironment localEnvironment(String confDir, TrainingSettings settings) {
+        return ExecutionEnvironment.createLocalEnvironment(configuration(confDir, settings));
+    }
+
+    /** The configuration of {@code confDir} (if any), with file systems initialised and a slot per training slot. */
+    static Configuration configuration(String confDir, TrainingSettings settings) {
         Configuration conf = confDir != null && Files.isDirectory(Path.of(confDir))
                 ? GlobalConfiguration.loadConfiguration(confDir)
                 : new Configuration();
         FileSystem.initialize(conf, null);
-        return ExecutionEnvironment.createLocalEnvironment(conf);
+        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(settings.slots(), conf.get(TaskManagerOptions.NUM_TASK_SLOTS)));
+        return conf;
     }
 }

@@ -35,8 +35,8 @@ class EquivalenceITCase {
         Path twoSlots = temp.resolve("two-slots");
         Path oneSlot = temp.resolve("one-slot");
         // 20 images: 16 train. Two slots of 8 and one slot of 16 each take one round per epoch.
-        TrainJob.train(TrainLocal.localEnvironment(null), settings(data, twoSlots, 2, 8));
-        TrainJob.train(TrainLocal.localEnvironment(null), settings(data, oneSlot, 1, 16));
+        TrainJob.train(TrainLocal.localEnvironment(null, settings(data, twoSlots, 2, 8)), settings(data, twoSlots, 2, 8));
+        TrainJob.train(TrainLocal.localEnvironment(null, settings(data, oneSlot, 1, 16)), settings(data, oneSlot, 1, 16));
 
         JsonNode summary = new ObjectMapper().readTree(twoSlots.resolve("summary.json").toFile());
         assertTrue(summary.get("replicas_identical").asBoolean());

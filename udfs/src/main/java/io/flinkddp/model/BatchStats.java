@@ -13,8 +13,8 @@ public record BatchStats(long samples, double lossSum, long top1, long top5) imp
     }
 
     /**
-     * Counts for class scores {@code scores[i][c]} (probabilities or logits) and true classes. The true
-     * class is within top-k when fewer than k classes score strictly higher.
+     * Counts for class scores {@code scores[i][c]} (logits) and true classes. The true class is within
+     * top-k when fewer than k other classes score at least as high (a tie counts against it).
      */
     public static BatchStats ofScores(float[][] scores, int[] labels, double lossSum) {
         long top1 = 0;
@@ -22,8 +22,8 @@ public record BatchStats(long samples, double lossSum, long top1, long top5) imp
         for (int i = 0; i < labels.length; i++) {
             float truth = scores[i][labels[i]];
             int higher = 0;
-            for (float score : scores[i]) {
-                if (score > truth) {
+            for (int c = 0; c < scores[i].length; c++) {
+                if (c != labels[i] && scores[i][c] >= truth) {
                     higher++;
                 }
             }

@@ -27,7 +27,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  *
  * <p>{@link #resNet50} matches torchvision's {@code resnet50}: v1.5 (stride on the 3x3 convolution of
  * a bottleneck), convolutions without bias, batch norm with eps 1e-5 and momentum 0.1 (DL4J decay 0.9),
- * global average pooling (so any input from 32 px up works) and a fully connected classifier. Its
+ * global average pooling (so any input from 32 px up works) and a fully connected classifier. Batch norm
+ * keeps its running variance as PyTorch does (a moving average of the variance, not DL4J's default of
+ * log10 of the standard deviation, which lags far behind early in training). Its
  * trainable parameter count equals torchvision's: 25,557,032 at 1000 classes, 23,528,522 at 10.
  *
  * <p>The configured updater only matters to someone who restores model.zip and calls {@code fit()}:
@@ -131,7 +133,7 @@ public final class Networks {
     }
 
     private static BatchNormalization batchNorm() {
-        return new BatchNormalization.Builder().eps(1e-5).decay(0.9).build();
+        return new BatchNormalization.Builder().eps(1e-5).decay(0.9).useLogStd(false).build();
     }
 
     private static ActivationLayer relu() {

@@ -1,6 +1,7 @@
 package io.flinkddp.model;
 
 import java.nio.FloatBuffer;
+import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -104,14 +105,41 @@ public final class Replica {
         params.subi(velocity.mul(learningRate));
     }
 
-    /** Scores a batch in inference mode (batch-norm running statistics, as PyTorch's eval()). */
+    /**
+     * Scores a batch in inference mode (batch-norm running statistics, as PyTorch's eval()). Loss and
+     * top-k come from the logits, in double precision, so a confident mistake costs its true loss.
+     */
     public BatchStats evaluate(INDArray features, int[] labels) {
-        float[][] probabilities = net.outputSingle(false, features).toFloatMatrix();
+        INDArray classifierInput = net.output(List.of(classifierInputName()), false, new INDArray[] {features}, null)[0];
+        return scoreLogits(logits(classifierInput), labels, true);
+    }
+
+    private String classifierInputName() {
+        return net.getConfiguration().getVertexInputs().get(Networks.OUTPUT).get(0);
+    }
+
+    private INDArray logits(INDArray classifierInput) {
+        return classifierInput.mmul(net.getParam(Networks.OUTPUT + "_W")).addiRowVector(net.getParam(Networks.OUTPUT + "_b"));
+    }
+
+    /** Top-1/top-5 counts of logits, and (if asked) the summed cross-entropy by a stable log-softmax. */
+    static BatchStats scoreLogits(INDArray logits, int[] labels, boolean withLoss) {
+        float[][] scores = logits.toFloatMatrix();
         double lossSum = 0;
-        for (int i = 0; i < labels.length; i++) {
-            lossSum -= Math.log(Math.max(probabilities[i][labels[i]], 1e-30f));
+        if (withLoss) {
+            for (int i = 0; i < labels.length; i++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (float score : scores[i]) {
+                    max = Math.max(max, score);
+                }
+                double sum = 0;
+                for (float score : scores[i]) {
+                    sum += Math.exp(score - max);
+                }
+                lossSum += max + Math.log(sum) - scores[i][labels[i]];
+            }
         }
-        return BatchStats.ofScores(probabilities, labels, lossSum);
+        return BatchStats.ofScores(scores, labels, lossSum);
     }
 
     /** A hash of every parameter bit: equal on two replicas exactly when their parameters are equal (up to collisions). */
@@ -136,10 +164,7 @@ public final class Replica {
 
         @Override
         public void onForwardPass(Model model, Map<String, INDArray> activations) {
-            String classifierInput = net.getConfiguration().getVertexInputs().get(Networks.OUTPUT).get(0);
-            INDArray features = activations.get(classifierInput);
-            INDArray logits = features.mmul(net.getParam(Networks.OUTPUT + "_W")).addiRowVector(net.getParam(Networks.OUTPUT + "_b"));
-            counted = BatchStats.ofScores(logits.toFloatMatrix(), labels, 0);
+            counted = scoreLogits(logits(activations.get(classifierInputName())), labels, false);
         }
 
         BatchStats take(double lossSum) {
