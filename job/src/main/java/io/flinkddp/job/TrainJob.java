@@ -9,6 +9,7 @@ import io.flinkddp.data.InvalidDataException;
 import io.flinkddp.data.ListingSummary;
 import io.flinkddp.data.SplitImage;
 import io.flinkddp.functions.AssignSplit;
+import io.flinkddp.functions.ByChunk;
 import io.flinkddp.functions.BySlot;
 import io.flinkddp.functions.DecodeImage;
 import io.flinkddp.functions.InSubset;
@@ -34,7 +35,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
 import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.api.common.operators.base.ReduceOperatorBase.CombineHint;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.DataSet;
 import org.apache.flink.api.java.ExecutionEnvironment;
@@ -73,14 +73,16 @@ public final class TrainJob {
         List<String> classes = ClassFolders.list(settings.data());
         int slots = settings.slots();
 
-        // List each class folder on a TaskManager, then split on paths alone (deterministic, parallelism 1).
+        // List each class folder on a TaskManager, then split on paths alone (deterministic). Split and
+        // summarize are all-group-reduces, which Flink always runs with parallelism 1, even when they
+        // feed an iteration (whose step function would otherwise impose its own parallelism).
         DataSet<SplitImage> images = env.fromCollection(ClassFolders.indexed(classes)).name("class-folders")
                 .flatMap(new ListImages(settings.data())).name("list-images")
                 .reduceGroup(new AssignSplit(settings)).setParallelism(1).name("split");
         DataSet<ListingSummary> listing = images.reduceGroup(new SummarizeListing(settings.data(), classes, slots))
                 .setParallelism(1).name("summarize-listing");
         if (settings.dryRun()) {
-            listing.map(new WriteDryRunSummary(settings, classes, startMillis)).setParallelism(1).name("write-summary")
+            listing.mapPartition(new WriteDryRunSummary(settings, classes, startMillis)).setParallelism(1).name("write-summary")
                     .output(new DiscardingOutputFormat<>()).name("dry-run-done");
             return env.execute(jobName(settings));
         }
@@ -99,8 +101,8 @@ public final class TrainJob {
                 .mapPartition(new TrainOnSlot(settings, classes, startMillis)).setParallelism(slots).name("train-round")
                 .withBroadcastSet(rounds, Names.GRADIENT_SUMS)
                 .withBroadcastSet(listing, Names.LISTING_SUMMARY)
-                .groupBy("index").reduce(new SumGradientChunks()).setCombineHint(CombineHint.NONE)
-                .setParallelism(slots).name("sum-gradients");
+                .partitionCustom(new ByChunk(), "index").setParallelism(slots).name("chunks-by-index")
+                .mapPartition(new SumGradientChunks()).setParallelism(slots).name("sum-gradients");
         rounds.closeWith(sums).output(new DiscardingOutputFormat<>()).name("end-of-training");
         return env.execute(jobName(settings));
     }

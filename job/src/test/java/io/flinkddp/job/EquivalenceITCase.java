@@ -42,6 +42,7 @@ class EquivalenceITCase {
         assertTrue(summary.get("replicas_identical").asBoolean());
         assertEquals(3, summary.get("epochs_completed").asInt());
         assertEquals(16, summary.get("images").get("train").asInt());
+        assertEquals(20, summary.get("images").get("found").asInt(), "split and summary saw every image");
 
         float[] expected = model(oneSlot).params().toFloatVector();
         float[] actual = model(twoSlots).params().toFloatVector();

@@ -32,6 +32,19 @@ public class ListingSummary {
         return summary;
     }
 
+    /**
+     * The one summary of a summarize-listing output; none means nothing was listed.
+     *
+     * @throws InvalidDataException naming the root when no image was found
+     */
+    public static ListingSummary only(List<ListingSummary> summaries, String root, List<String> classNames) {
+        if (summaries.isEmpty()) {
+            throw new InvalidDataException("no images (.jpg, .jpeg, .png) found under " + root
+                    + " in its " + classNames.size() + " class folders");
+        }
+        return summaries.get(0);
+    }
+
     public List<String> emptyClasses(List<String> classNames) {
         List<String> empty = new ArrayList<>();
         for (int c = 0; c < imagesPerClass.length; c++) {
@@ -45,8 +58,7 @@ public class ListingSummary {
     /** @throws InvalidDataException when there are no images, fewer than two classes with images, or too few images for the slots */
     public void validate(String root, List<String> classNames, int slots) {
         if (found == 0) {
-            throw new InvalidDataException("no images (.jpg, .jpeg, .png) found under " + root
-                    + " in its " + classNames.size() + " class folders");
+            only(List.of(), root, classNames);
         }
         long classesWithImages = imagesPerClass.length - emptyClasses(classNames).size();
         if (classesWithImages < 2) {

@@ -1,16 +1,38 @@
 package io.flinkddp.functions;
 
 import io.flinkddp.train.GradientChunk;
-import org.apache.flink.api.common.functions.ReduceFunction;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.flink.api.common.functions.MapPartitionFunction;
+import org.apache.flink.util.Collector;
 
-/** sum-gradients: adds two slots' chunks with the same index into a new chunk (inputs stay untouched). */
-public class SumGradientChunks implements ReduceFunction<GradientChunk> {
+/**
+ * sum-gradients: receives, partitioned by chunk index, every slot's chunks of this round's gradient
+ * and emits one sum per chunk index. Each parallel instance sums its own share of the indices (a
+ * reduce-scatter), in memory and without sorting. The first chunk of an index becomes the running
+ * sum: with object reuse off (Flink's default) it is this function's own deserialized copy.
+ */
+public class SumGradientChunks implements MapPartitionFunction<GradientChunk, GradientChunk> {
+
     @Override
-    public GradientChunk reduce(GradientChunk a, GradientChunk b) {
-        float[] sum = new float[a.values.length];
-        for (int i = 0; i < sum.length; i++) {
-            sum[i] = a.values[i] + b.values[i];
+    public void mapPartition(Iterable<GradientChunk> chunks, Collector<GradientChunk> out) {
+        Map<Integer, float[]> sums = new HashMap<>();
+        for (GradientChunk chunk : chunks) {
+            float[] sum = sums.putIfAbsent(chunk.index, chunk.values);
+            if (sum != null) {
+                add(sum, chunk.values);
+            }
         }
-        return new GradientChunk(a.index, sum);
+        sums.forEach((index, values) -> out.collect(new GradientChunk(index, values)));
+    }
+
+    /** {@code sum += values}, element by element. */
+    public static void add(float[] sum, float[] values) {
+        if (sum.length != values.length) {
+            throw new IllegalArgumentException("chunks of " + sum.length + " and " + values.length + " floats");
+        }
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] += values[i];
+        }
     }
 }

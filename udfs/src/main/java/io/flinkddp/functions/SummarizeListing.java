@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * summarize-listing: counts the split images per class and role, and stops the job before training
- * when the set cannot be used ({@link ListingSummary#validate}).
+ * when the set cannot be used ({@link ListingSummary#validate}). Flink does not call a group-reduce
+ * on empty input: when nothing was listed, the consumers find no summary ({@link ListingSummary#only}).
  */
 public class SummarizeListing implements GroupReduceFunction<SplitImage, ListingSummary> {
 

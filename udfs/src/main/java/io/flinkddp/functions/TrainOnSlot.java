@@ -3,6 +3,7 @@ package io.flinkddp.functions;
 import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.data.DecodedImage;
 import io.flinkddp.data.ListingSummary;
+import io.flinkddp.model.DeviceClaims;
 import io.flinkddp.model.Networks;
 import io.flinkddp.output.RunOutputs;
 import io.flinkddp.output.RunSummary;
@@ -30,8 +31,11 @@ import org.slf4j.LoggerFactory;
  * survives. It is created in the first superstep, which is the only one that reads the shard input
  * (later supersteps leave Flink's cached copy unread, so nothing is deserialized again), and freed in
  * the final superstep after slot 0 wrote the run's outputs. Slot 0 also logs each epoch and rewrites
- * metrics.jsonl as epochs complete. The replica lives on the ND4J backend's default device
- * (CPU with nd4j-native).
+ * metrics.jsonl as epochs complete.
+ *
+ * <p>Device: before creating the replica, the subtask claims the least-used accelerator of its
+ * TaskManager ({@link DeviceClaims}), so the slots of a multi-GPU TaskManager each get their own GPU;
+ * it releases the claim when training ends. With nd4j-native every slot uses the CPU.
  */
 public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, GradientChunk> {
 
@@ -41,6 +45,7 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
     private final List<String> classNames;
     private final long startMillis;
     private transient SlotTrainer trainer;
+    private transient int device;
 
     public TrainOnSlot(TrainingSettings settings, List<String> classNames, long startMillis) {
         this.settings = settings;
@@ -54,6 +59,8 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
         int round = context.getSuperstepNumber();
         int slot = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         if (trainer == null) {
+            ListingSummary.only(getRuntimeContext().getBroadcastVariable(Names.LISTING_SUMMARY), settings.data(), classNames);
+            device = DeviceClaims.claimForCurrentThread();
             trainer = new SlotTrainer(settings, slot, classNames.size(), Networks.build(settings, classNames.size()), shard);
         }
         RoundReport previous = context.getPreviousIterationAggregate(Names.ROUND_REPORT);
@@ -72,6 +79,7 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
                 writeOutputs();
             }
             trainer = null;
+            DeviceClaims.releaseShared(device);
         }
     }
 

@@ -8,10 +8,11 @@ import io.flinkddp.output.RunOutputs;
 import io.flinkddp.output.RunSummary;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.functions.MapPartitionFunction;
+import org.apache.flink.util.Collector;
 
-/** write-dry-run-summary: builds the model (to count it) and writes summary.json; nothing is trained. */
-public class WriteDryRunSummary implements MapFunction<ListingSummary, ListingSummary> {
+/** write-summary (dry run, parallelism 1): builds the model (to count it) and writes summary.json; nothing is trained. */
+public class WriteDryRunSummary implements MapPartitionFunction<ListingSummary, ListingSummary> {
 
     private final TrainingSettings settings;
     private final List<String> classNames;
@@ -24,11 +25,14 @@ public class WriteDryRunSummary implements MapFunction<ListingSummary, ListingSu
     }
 
     @Override
-    public ListingSummary map(ListingSummary listing) {
+    public void mapPartition(Iterable<ListingSummary> summaries, Collector<ListingSummary> out) {
+        List<ListingSummary> all = new ArrayList<>();
+        summaries.forEach(all::add);
+        ListingSummary listing = ListingSummary.only(all, settings.data(), classNames);
         long trainable = ParamLayout.of(Networks.build(settings, classNames.size())).trainableParams();
         RunOutputs outputs = new RunOutputs(settings.output());
         outputs.writeLabels(classNames);
         outputs.writeSummary(RunSummary.of(settings, classNames, listing, null, null, trainable, List.of(), true, startMillis));
-        return listing;
+        out.collect(listing);
     }
 }

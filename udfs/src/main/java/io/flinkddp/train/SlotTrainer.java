@@ -3,6 +3,7 @@ package io.flinkddp.train;
 import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.data.DecodedImage;
 import io.flinkddp.data.ImageBatch;
+import io.flinkddp.data.InvalidDataException;
 import io.flinkddp.data.Seeds;
 import io.flinkddp.data.SplitImage;
 import io.flinkddp.model.BatchStats;
@@ -82,6 +83,7 @@ public final class SlotTrainer {
             report.largestTrainShard = train.size();
         } else {
             if (round == 2) {
+                requireDecodedImages(previous);
                 roundsPerEpoch = (previous.largestTrainShard + settings.batchSizePerSlot() - 1) / settings.batchSizePerSlot();
                 allTrainImages = previous.trainImages;
                 allValidationImages = previous.validationImages;
@@ -101,6 +103,13 @@ public final class SlotTrainer {
             computeGradient(step, report, out);
         }
         return report;
+    }
+
+    private void requireDecodedImages(RoundReport firstRound) {
+        if (firstRound.trainImages == 0 || firstRound.validationImages == 0) {
+            throw new InvalidDataException("no " + (firstRound.trainImages == 0 ? "training" : "validation")
+                    + " image under " + settings.data() + " could be decoded (the log names each skipped file)");
+        }
     }
 
     private void closeEpoch(RoundReport previous) {
