@@ -54,9 +54,24 @@ public final class TrainJob {
     private TrainJob() {
     }
 
+    /**
+     * The entry point of {@code flink run}. It never calls System.exit (in application mode main runs
+     * inside the JobManager): a failure, already explained on stderr, ends main with {@link JobFailed},
+     * which makes {@code flink run} exit non-zero.
+     */
     public static void main(String[] args) {
-        System.exit(runCommand("flink run flink-ddp-job.jar", args, settings -> ExecutionEnvironment.getExecutionEnvironment(),
-                System.getenv("FLINK_CONF_DIR"), null, System.out, System.err));
+        int code = runCommand("flink run flink-ddp-job.jar", args, settings -> ExecutionEnvironment.getExecutionEnvironment(),
+                System.getenv("FLINK_CONF_DIR"), null, System.out, System.err);
+        if (code != 0) {
+            throw new JobFailed(code);
+        }
+    }
+
+    /** Ends {@link #main} after a failure that runCommand has already explained on stderr. */
+    static final class JobFailed extends RuntimeException {
+        JobFailed(int code) {
+            super("flink-ddp stopped with exit code " + code + " (the reason is printed above)", null, false, false);
+        }
     }
 
     /**

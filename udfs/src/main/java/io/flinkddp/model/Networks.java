@@ -6,6 +6,8 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
+import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
@@ -76,7 +78,7 @@ public final class Networks {
             }
         }
         graph.addLayer("avgpool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), previous);
-        graph.addLayer(OUTPUT, classifier(numClasses), "avgpool");
+        graph.addLayer(OUTPUT, classifier(numClasses, 2048), "avgpool");
         return graph.setOutputs(OUTPUT).build();
     }
 
@@ -90,7 +92,7 @@ public final class Networks {
         graph.addLayer("conv2", new ConvolutionLayer.Builder(3, 3).stride(2, 2).padding(1, 1).nOut(16)
                 .activation(Activation.RELU).build(), "conv1");
         graph.addLayer("avgpool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "conv2");
-        graph.addLayer(OUTPUT, classifier(numClasses), "avgpool");
+        graph.addLayer(OUTPUT, classifier(numClasses, 16), "avgpool");
         return graph.setOutputs(OUTPUT).build();
     }
 
@@ -127,9 +129,11 @@ public final class Networks {
         return name + ".relu";
     }
 
+    /** A convolution without bias, initialised as torchvision does: kaiming normal, fan-out, ReLU gain. */
     private static ConvolutionLayer conv(int kernel, int stride, int padding, int filters) {
         return new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride).padding(padding, padding)
-                .nOut(filters).hasBias(false).activation(Activation.IDENTITY).build();
+                .nOut(filters).hasBias(false).activation(Activation.IDENTITY)
+                .weightInit(new NormalDistribution(0, Math.sqrt(2.0 / (kernel * kernel * filters)))).build();
     }
 
     private static BatchNormalization batchNorm() {
@@ -140,8 +144,10 @@ public final class Networks {
         return new ActivationLayer.Builder().activation(Activation.RELU).build();
     }
 
-    private static OutputLayer classifier(int numClasses) {
+    /** The fully connected classifier, initialised as torch.nn.Linear's weights: uniform in +-1/sqrt(inputs). */
+    private static OutputLayer classifier(int numClasses, int inputs) {
+        double bound = 1 / Math.sqrt(inputs);
         return new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(numClasses)
-                .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build();
+                .activation(Activation.SOFTMAX).weightInit(new UniformDistribution(-bound, bound)).build();
     }
 }
