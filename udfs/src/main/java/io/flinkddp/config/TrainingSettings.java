@@ -3,6 +3,7 @@ package io.flinkddp.config;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The job's settings: immutable, validated once in the constructor with messages that name the
@@ -118,26 +119,22 @@ public record TrainingSettings(
     }
 
     private static int parseInt(Map<String, String> values, String option) {
-        try {
-            return Integer.parseInt(raw(values, option));
-        } catch (NumberFormatException e) {
-            throw new InvalidSettingsException("--" + option + " must be a whole number, got '" + values.get(option) + "'");
-        }
+        return parse(values, option, Integer::parseInt, "a whole number");
     }
 
     private static long parseLong(Map<String, String> values, String option) {
-        try {
-            return Long.parseLong(raw(values, option));
-        } catch (NumberFormatException e) {
-            throw new InvalidSettingsException("--" + option + " must be a whole number, got '" + values.get(option) + "'");
-        }
+        return parse(values, option, Long::parseLong, "a whole number");
     }
 
     private static double parseDouble(Map<String, String> values, String option) {
+        return parse(values, option, Double::parseDouble, "a number");
+    }
+
+    private static <T> T parse(Map<String, String> values, String option, Function<String, T> parser, String kind) {
         try {
-            return Double.parseDouble(raw(values, option));
+            return parser.apply(raw(values, option));
         } catch (NumberFormatException e) {
-            throw new InvalidSettingsException("--" + option + " must be a number, got '" + values.get(option) + "'");
+            throw new InvalidSettingsException("--" + option + " must be " + kind + ", got '" + values.get(option) + "'");
         }
     }
 
