@@ -9,6 +9,7 @@ import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.plugin.PluginUtils;
 
 /**
  * bin/train-local: the same job on an embedded local Flink (a MiniCluster in this JVM), configured
@@ -35,12 +36,16 @@ public final class TrainLocal {
         return ExecutionEnvironment.createLocalEnvironment(configuration(confDir, settings));
     }
 
-    /** The configuration of {@code confDir} (if any), with file systems initialised and a slot per training slot. */
+    /**
+     * The configuration of {@code confDir} (if any), with a slot per training slot, and Flink's file
+     * systems initialised from it, including plugins (the S3 file system) found under
+     * {@code $FLINK_PLUGINS_DIR}, as a Flink process does at start.
+     */
     static Configuration configuration(String confDir, TrainingSettings settings) {
         Configuration conf = confDir != null && Files.isDirectory(Path.of(confDir))
                 ? GlobalConfiguration.loadConfiguration(confDir)
                 : new Configuration();
-        FileSystem.initialize(conf, null);
+        FileSystem.initialize(conf, PluginUtils.createPluginManagerFromRootFolder(conf));
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(settings.slots(), conf.get(TaskManagerOptions.NUM_TASK_SLOTS)));
         return conf;
     }

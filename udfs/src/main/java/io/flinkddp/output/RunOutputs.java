@@ -78,23 +78,40 @@ public final class RunOutputs {
         }
     }
 
+    /**
+     * Writes {@code name} completely under a hidden temporary name, then renames it into place. A file
+     * it replaces is deleted just before the rename (object stores refuse to rename over one), so a
+     * reader may briefly find no file, but never a partial one. On failure the temporary file is removed.
+     */
     private void writeAtomically(String name, Writer writer) {
         Path target = new Path(directory, name);
         Path temporary = new Path(directory, "." + name + ".inprogress-" + UUID.randomUUID());
+        FileSystem fs = null;
         try {
-            FileSystem fs = target.getFileSystem();
+            fs = target.getFileSystem();
             fs.mkdirs(directory);
             try (OutputStream out = fs.create(temporary, FileSystem.WriteMode.OVERWRITE)) {
                 writer.write(out);
             }
-            if (!fs.rename(temporary, target)) {
+            if (fs.exists(target)) {
                 fs.delete(target, false);
-                if (!fs.rename(temporary, target)) {
-                    throw new IOException("rename of " + temporary + " to " + target + " failed");
-                }
+            }
+            if (!fs.rename(temporary, target)) {
+                throw new IOException("rename of " + temporary + " to " + target + " failed");
             }
         } catch (IOException e) {
+            deleteQuietly(fs, temporary);
             throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteQuietly(FileSystem fs, Path path) {
+        try {
+            if (fs != null) {
+                fs.delete(path, false);
+            }
+        } catch (IOException ignored) {
+            // the write already failed; that error is the one to report
         }
     }
 
