@@ -40,6 +40,8 @@ import org.apache.flink.api.java.DataSet;
 import org.apache.flink.api.java.ExecutionEnvironment;
 import org.apache.flink.api.java.io.DiscardingOutputFormat;
 import org.apache.flink.api.java.operators.IterativeDataSet;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.util.ExceptionUtils;
 
 /**
@@ -82,10 +84,7 @@ public final class TrainJob {
      */
     public static JobExecutionResult train(ExecutionEnvironment env, TrainingSettings settings) throws Exception {
         long startMillis = System.currentTimeMillis();
-        if (new RunOutputs(settings.output()).holdsFinishedRun()) {
-            throw new InvalidSettingsException("--output " + settings.output() + " already holds a finished run (summary.json); choose another");
-        }
-        List<String> classes = ClassFolders.list(settings.data());
+        List<String> classes = checkStorage(settings, env.getConfiguration());
         int slots = settings.slots();
 
         // List each class folder on a TaskManager, then split on paths alone (deterministic). Split and
@@ -120,6 +119,32 @@ public final class TrainJob {
                 .mapPartition(new SumGradientChunks()).setParallelism(slots).name("sum-gradients");
         rounds.closeWith(sums).output(new DiscardingOutputFormat<>()).name("end-of-training");
         return env.execute(jobName(settings));
+    }
+
+    /**
+     * Checks, on the client and before the job starts, that {@code --output} holds no finished run and
+     * that {@code --data} can be listed; returns the class folder names. Storage failures (wrong
+     * credentials, missing bucket, server down) become one line naming what failed and where.
+     */
+    private static List<String> checkStorage(TrainingSettings settings, ReadableConfig conf) {
+        Configuration flinkConf = Configuration.fromMap(conf.toMap());
+        boolean finished;
+        try {
+            finished = new RunOutputs(settings.output()).holdsFinishedRun();
+        } catch (RuntimeException e) {
+            throw StorageErrors.describe("--output", settings.output(), e, flinkConf);
+        }
+        if (finished) {
+            throw new InvalidSettingsException("--output " + settings.output() + " already holds a finished run (summary.json); choose another");
+        }
+        try {
+            return ClassFolders.list(settings.data());
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof InvalidDataException) {
+                throw (InvalidDataException) e;
+            }
+            throw StorageErrors.describe("--data", settings.data(), e, flinkConf);
+        }
     }
 
     private static String jobName(TrainingSettings settings) {
