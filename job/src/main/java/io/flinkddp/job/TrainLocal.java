@@ -41,7 +41,7 @@ public final class TrainLocal {
      * systems initialised from it, including plugins (the S3 file system) found under
      * {@code $FLINK_PLUGINS_DIR}, as a Flink process does at start.
      */
-    static Configuration configuration(String confDir, TrainingSettings settings) {
+    public static Configuration configuration(String confDir, TrainingSettings settings) {
         Configuration conf = confDir != null && Files.isDirectory(Path.of(confDir))
                 ? GlobalConfiguration.loadConfiguration(confDir)
                 : new Configuration();

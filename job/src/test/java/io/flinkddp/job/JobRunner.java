@@ -1,17 +1,33 @@
 package io.flinkddp.job;
 
+import io.flinkddp.config.TrainingSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.function.Function;
+import org.apache.flink.api.java.ExecutionEnvironment;
 
-/** Runs the job's command line on a local MiniCluster and keeps what it printed. */
-record JobRunner(int exitCode, String out, String err) {
+/** Runs the job's command line on a local MiniCluster and keeps what it printed and how long it took. */
+public record JobRunner(int exitCode, String out, String err, double seconds) {
 
-    static JobRunner run(String... args) {
+    public static JobRunner run(String... args) {
+        return run(null, args);
+    }
+
+    /** With the Flink configuration directory {@code confDir} (null for none). */
+    public static JobRunner run(Path confDir, String... args) {
+        String conf = confDir == null ? null : confDir.toString();
+        return run(conf, settings -> TrainLocal.localEnvironment(conf, settings), args);
+    }
+
+    public static JobRunner run(String confDir, Function<TrainingSettings, ExecutionEnvironment> environment, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = TrainJob.runCommand("train", args, settings -> TrainLocal.localEnvironment(null, settings), null, null,
+        long start = System.nanoTime();
+        int code = TrainJob.runCommand("train", args, environment, confDir, null,
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new JobRunner(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return new JobRunner(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
+                (System.nanoTime() - start) / 1e9);
     }
 }

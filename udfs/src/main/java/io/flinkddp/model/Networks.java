@@ -82,17 +82,25 @@ public final class Networks {
         return graph.setOutputs(OUTPUT).build();
     }
 
-    /** A three-layer CNN without batch norm, for fast tests of the training mechanics. */
+    /** A three-convolution CNN without batch norm, for fast tests and smoke runs of the training mechanics. */
     public static ComputationGraphConfiguration smallCnn(int numClasses, int imageSize, long seed, double lr, double momentum) {
         GraphBuilder graph = base(seed, lr, momentum)
                 .addInputs(INPUT)
                 .setInputTypes(InputType.convolutional(imageSize, imageSize, 3));
-        graph.addLayer("conv1", new ConvolutionLayer.Builder(3, 3).stride(2, 2).padding(1, 1).nOut(8)
-                .activation(Activation.RELU).build(), INPUT);
-        graph.addLayer("conv2", new ConvolutionLayer.Builder(3, 3).stride(2, 2).padding(1, 1).nOut(16)
-                .activation(Activation.RELU).build(), "conv1");
-        graph.addLayer("avgpool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "conv2");
-        graph.addLayer(OUTPUT, classifier(numClasses, 16), "avgpool");
+        String previous = INPUT;
+        int[] filters = {16, 32, 64};
+        for (int i = 0; i < filters.length; i++) {
+            String conv = "conv" + (i + 1);
+            graph.addLayer(conv, new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(filters[i])
+                    .activation(Activation.RELU).build(), previous);
+            previous = conv;
+            if (i < filters.length - 1) {
+                graph.addLayer("pool" + (i + 1), new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build(), conv);
+                previous = "pool" + (i + 1);
+            }
+        }
+        graph.addLayer("avgpool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), previous);
+        graph.addLayer(OUTPUT, classifier(numClasses, filters[filters.length - 1]), "avgpool");
         return graph.setOutputs(OUTPUT).build();
     }
 

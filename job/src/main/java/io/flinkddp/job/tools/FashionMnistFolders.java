@@ -21,7 +21,7 @@ import javax.imageio.ImageIO;
  */
 public final class FashionMnistFolders {
 
-    static final List<String> CLASSES = List.of("0-t-shirt-top", "1-trouser", "2-pullover", "3-dress", "4-coat",
+    public static final List<String> CLASSES = List.of("0-t-shirt-top", "1-trouser", "2-pullover", "3-dress", "4-coat",
             "5-sandal", "6-shirt", "7-sneaker", "8-bag", "9-ankle-boot");
 
     private FashionMnistFolders() {
@@ -52,7 +52,7 @@ public final class FashionMnistFolders {
         System.out.println("wrote " + written + " images to " + out);
     }
 
-    static int convert(Path imagesFile, Path labelsFile, String set, Path out, int perClass) throws IOException {
+    public static int convert(Path imagesFile, Path labelsFile, String set, Path out, int perClass) throws IOException {
         try (DataInputStream images = open(imagesFile, 2051); DataInputStream labels = open(labelsFile, 2049)) {
             int count = images.readInt();
             int rows = images.readInt();
