@@ -31,9 +31,11 @@ public final class TrainLocal {
         }, confDir, sampleData, System.out, System.err));
     }
 
-    /** A local environment (no web UI) with the Flink configuration of {@code confDir}, if any; for tests. */
+    /** A local environment without web UI, its REST endpoint on a free port, with the Flink configuration of {@code confDir}, if any; for tests. */
     public static ExecutionEnvironment localEnvironment(String confDir, TrainingSettings settings) {
-        return ExecutionEnvironment.createLocalEnvironment(configuration(confDir, settings));
+        Configuration conf = configuration(confDir, settings);
+        conf.set(RestOptions.BIND_PORT, "0");
+        return ExecutionEnvironment.createLocalEnvironment(conf);
     }
 
     /**

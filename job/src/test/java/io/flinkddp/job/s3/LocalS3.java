@@ -21,6 +21,8 @@ public final class LocalS3 implements AutoCloseable {
 
     private final Path dir;
     public final int port;
+    /** The Flink configuration lines bin/local-s3 printed (endpoint, and keys or the anonymous provider). */
+    private final Map<String, String> s3Conf = new TreeMap<>();
     public final String endpoint;
     public final String accessKey;
     public final String secretKey;
@@ -28,15 +30,27 @@ public final class LocalS3 implements AutoCloseable {
     private LocalS3(Path dir, int port) throws IOException {
         this.dir = dir;
         this.port = port;
-        List<String> lines = Files.readAllLines(dir.resolve("s3.yaml"));
-        this.endpoint = value(lines, "s3.endpoint");
-        this.accessKey = value(lines, "s3.access-key");
-        this.secretKey = value(lines, "s3.secret-key");
+        for (String line : Files.readAllLines(dir.resolve("s3.yaml"))) {
+            int colon = line.indexOf(": ");
+            s3Conf.put(line.substring(0, colon), line.substring(colon + 2).trim());
+        }
+        this.endpoint = s3Conf.get("s3.endpoint");
+        this.accessKey = s3Conf.get("s3.access-key");
+        this.secretKey = s3Conf.get("s3.secret-key");
     }
 
     public static LocalS3 start(Path dir) throws Exception {
+        return start(dir, false);
+    }
+
+    /** With {@code anonymous}, the server takes unsigned requests, like a public bucket. */
+    public static LocalS3 start(Path dir, boolean anonymous) throws Exception {
         int port = freePort();
-        script("start", "--port", String.valueOf(port), "--dir", dir.toString());
+        List<String> args = new ArrayList<>(List.of("start", "--port", String.valueOf(port), "--dir", dir.toString()));
+        if (anonymous) {
+            args.add("--anonymous");
+        }
+        script(args.toArray(String[]::new));
         return new LocalS3(dir, port);
     }
 
@@ -51,9 +65,7 @@ public final class LocalS3 implements AutoCloseable {
     public Path flinkConf(Path confDir, Map<String, String> overrides) throws IOException {
         Files.createDirectories(confDir);
         Map<String, String> values = new TreeMap<>(GlobalConfiguration.loadConfiguration(REPO.resolve("conf").toString()).toMap());
-        values.put("s3.endpoint", endpoint);
-        values.put("s3.access-key", accessKey);
-        values.put("s3.secret-key", secretKey);
+        values.putAll(s3Conf);
         values.putAll(overrides);
         StringBuilder yaml = new StringBuilder();
         values.forEach((key, value) -> yaml.append(key).append(": ").append(value).append('\n'));
@@ -70,11 +82,6 @@ public final class LocalS3 implements AutoCloseable {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
-    }
-
-    private static String value(List<String> lines, String key) {
-        return lines.stream().filter(line -> line.startsWith(key + ": ")).map(line -> line.substring(key.length() + 2).trim())
-                .findFirst().orElseThrow(() -> new IllegalStateException(key + " missing from s3.yaml"));
     }
 
     private static void script(String... args) throws Exception {

@@ -183,6 +183,23 @@ class S3ITCase {
         assertFalse(list("s3://runs/flaky").stream().anyMatch(name -> name.contains("inprogress")));
     }
 
+    @Test
+    void readsAndWritesAPublicBucketAnonymously() throws Exception {
+        try (LocalS3 anonymous = LocalS3.start(temp.resolve("anonymous-server"), true)) {
+            anonymous.makeBucket("public");
+            Path anonymousConf = anonymous.flinkConf(temp.resolve("conf-anonymous"), Map.of());
+            assertTrue(Files.readString(anonymousConf.resolve("config.yaml")).contains("AnonymousAWSCredentialsProvider"));
+            useConf(anonymousConf);
+            UploadFolder.upload(LocalS3.REPO.resolve("samples/fashion-mnist"), "s3://public/sample");
+            JobRunner run = JobRunner.run(anonymousConf, "--data", "s3://public/sample", "--output", "s3://public/run",
+                    "--crop", "32", "--model", "cnn-small", "--epochs", "1", "--batch-size", "50");
+            assertEquals(0, run.exitCode(), run.err());
+            assertEquals(1000, readJson("s3://public/run/summary.json").get("images").get("decoded").asInt());
+        } finally {
+            useConf(conf);
+        }
+    }
+
     static String[] concat(String[] a, String[] b) {
         String[] all = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);
