@@ -165,8 +165,10 @@ public final class TrainJob {
             }
             String defaultOutput = "runs/" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             TrainingSettings settings = TrainingSettings.fromOptions(values, defaultData, defaultOutput);
-            train(environment.apply(settings), settings);
-            out.println("done: outputs in " + settings.output());
+            JobExecutionResult result = train(environment.apply(settings), settings);
+            out.println(result.isJobExecutionResult()
+                    ? "done: outputs in " + settings.output()
+                    : "submitted (detached): job " + result.getJobID() + ", outputs will be in " + settings.output());
             return 0;
         } catch (InvalidSettingsException | InvalidDataException e) {
             err.println("error: " + e.getMessage());
