@@ -90,8 +90,7 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
         outputs.writeModel(trainer.replica().network());
         outputs.writeMetrics(trainer.history());
         outputs.writeSummary(RunSummary.of(settings, classNames, listing, trainer.allTrainImages(),
-                trainer.allValidationImages(), trainer.replica().layout().trainableParams(), trainer.history(),
-                true, startMillis));
+                trainer.allValidationImages(), trainer.replica().layout().trainableParams(), trainer.history(), startMillis));
         LOG.info("wrote model, labels, metrics and summary to {}", settings.output());
     }
 }

@@ -20,7 +20,7 @@ public final class RunSummary {
      */
     public static Map<String, Object> of(TrainingSettings settings, List<String> classNames, ListingSummary listing,
                                          Long decodedTrain, Long decodedValidation, long trainableParams,
-                                         List<EpochMetrics> history, boolean replicasIdentical, long startMillis) {
+                                         List<EpochMetrics> history, long startMillis) {
         Map<String, Object> images = new LinkedHashMap<>();
         images.put("found", listing.found);
         if (decodedTrain != null) {
@@ -46,7 +46,8 @@ public final class RunSummary {
         summary.put("dry_run", settings.dryRun());
         summary.put("epochs_completed", history.size());
         summary.put("final_metrics", history.isEmpty() ? null : history.get(history.size() - 1).asJson());
-        summary.put("replicas_identical", settings.dryRun() ? null : replicasIdentical);
+        // Training fails if the replicas' fingerprints ever differ, so a written summary means they never did.
+        summary.put("replicas_identical", settings.dryRun() ? null : true);
         summary.put("wall_seconds", (System.currentTimeMillis() - startMillis) / 1000.0);
         return summary;
     }
