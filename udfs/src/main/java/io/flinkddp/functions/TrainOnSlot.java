@@ -12,6 +12,9 @@ import io.flinkddp.train.GradientChunk;
 import io.flinkddp.train.RoundReport;
 import io.flinkddp.train.RoundReportAggregator;
 import io.flinkddp.train.SlotTrainer;
+import io.flinkddp.train.TrainingProgress;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.MetricGroup;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.functions.IterationRuntimeContext;
@@ -40,17 +43,41 @@ import org.slf4j.LoggerFactory;
 public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, GradientChunk> {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainOnSlot.class);
+    /** Metric group of the training gauges: epoch, round, roundsPerEpoch, learningRate, trainLoss, valLoss, valTop1, imagesPerSecond. */
+    public static final String METRIC_GROUP = "training";
 
     private final TrainingSettings settings;
     private final List<String> classNames;
     private final long startMillis;
     private transient SlotTrainer trainer;
     private transient int device;
+    private transient TrainingProgress progress;
 
     public TrainOnSlot(TrainingSettings settings, List<String> classNames, long startMillis) {
         this.settings = settings;
         this.classNames = new ArrayList<>(classNames);
         this.startMillis = startMillis;
+    }
+
+    /**
+     * Registers the training gauges (group {@value #METRIC_GROUP}) once: Flink calls open() every
+     * superstep on the same instance.
+     */
+    @Override
+    public void open(Configuration parameters) {
+        if (progress != null) {
+            return;
+        }
+        progress = new TrainingProgress();
+        MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup(METRIC_GROUP);
+        metrics.gauge("epoch", () -> progress.epoch);
+        metrics.gauge("round", () -> progress.round);
+        metrics.gauge("roundsPerEpoch", () -> progress.roundsPerEpoch);
+        metrics.gauge("learningRate", () -> progress.learningRate);
+        metrics.gauge("trainLoss", () -> progress.trainLoss);
+        metrics.gauge("valLoss", () -> progress.valLoss);
+        metrics.gauge("valTop1", () -> progress.valTop1);
+        metrics.gauge("imagesPerSecond", () -> progress.imagesPerSecond);
     }
 
     @Override
@@ -61,7 +88,7 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
         if (trainer == null) {
             ListingSummary.only(getRuntimeContext().getBroadcastVariable(Names.LISTING_SUMMARY), settings.data(), classNames);
             device = DeviceClaims.claimForCurrentThread();
-            trainer = new SlotTrainer(settings, slot, classNames.size(), Networks.build(settings, classNames.size()), shard);
+            trainer = new SlotTrainer(settings, slot, classNames.size(), Networks.build(settings, classNames.size()), shard, progress);
         }
         RoundReport previous = context.getPreviousIterationAggregate(Names.ROUND_REPORT);
         List<GradientChunk> sums = context.getBroadcastVariable(Names.GRADIENT_SUMS);

@@ -41,6 +41,7 @@ public final class SlotTrainer {
     private final List<DecodedImage> validation = new ArrayList<>();
     private final ReduceLrOnPlateau scheduler;
     private final List<EpochMetrics> history = new ArrayList<>();
+    private final TrainingProgress progress;
     private final int chunkCount;
     private long roundsPerEpoch;
     private long allTrainImages;
@@ -52,8 +53,10 @@ public final class SlotTrainer {
     private int orderEpoch = -1;
     private boolean finished;
 
-    public SlotTrainer(TrainingSettings settings, int slot, int numClasses, ComputationGraph net, Iterable<DecodedImage> shard) {
+    public SlotTrainer(TrainingSettings settings, int slot, int numClasses, ComputationGraph net, Iterable<DecodedImage> shard,
+                       TrainingProgress progress) {
         this.settings = settings;
+        this.progress = progress;
         this.slot = slot;
         this.numClasses = numClasses;
         this.replica = new Replica(net);
@@ -64,6 +67,7 @@ public final class SlotTrainer {
         validation.sort(Comparator.comparingLong(image -> image.order));
         this.scheduler = new ReduceLrOnPlateau(settings.learningRate(), settings.lrPatienceEpochs(), settings.lrFactor());
         this.chunkCount = (int) ((replica.numParams() + settings.gradientChunkFloats() - 1) / settings.gradientChunkFloats());
+        progress.learningRate = settings.learningRate();
     }
 
     /**
@@ -77,6 +81,7 @@ public final class SlotTrainer {
     public RoundReport round(int round, RoundReport previous, List<GradientChunk> sums, Consumer<GradientChunk> out) {
         RoundReport report = new RoundReport();
         long step = round - 1;
+        progress.round = round;
         if (round == 1) {
             report.trainImages = train.size();
             report.validationImages = validation.size();
@@ -87,6 +92,7 @@ public final class SlotTrainer {
                 roundsPerEpoch = (previous.largestTrainShard + settings.batchSizePerSlot() - 1) / settings.batchSizePerSlot();
                 allTrainImages = previous.trainImages;
                 allValidationImages = previous.validationImages;
+                progress.roundsPerEpoch = roundsPerEpoch;
             }
             if (previous.evaluatedEpoch > 0) {
                 closeEpoch(previous);
@@ -120,7 +126,7 @@ public final class SlotTrainer {
         EpochMetrics metrics = EpochMetrics.of(previous.evaluatedEpoch, previous.train, previous.validation,
                 scheduler.learningRate(), evaluatedEpochSeconds);
         history.add(metrics);
-        scheduler.step(metrics.valLoss());
+        progress.epochClosed(metrics, scheduler.step(metrics.valLoss()));
         finished = metrics.epoch() == settings.epochs();
     }
 
@@ -156,6 +162,7 @@ public final class SlotTrainer {
         if (batchIndex == 0) {
             epochStartNanos = System.nanoTime();
         }
+        progress.epoch = epoch + 1;
         int from = batchIndex * settings.batchSizePerSlot();
         int to = Math.min(from + settings.batchSizePerSlot(), train.size());
         if (from >= to) {

@@ -48,9 +48,12 @@ class LocalClusterITCase {
                 String submitted = run(dir, "bin/flink", "run", "-d", "-m", "127.0.0.1:" + port,
                         REPO.resolve("job/target/flink-ddp-job.jar").toString(),
                         "--data", REPO.resolve("samples/fashion-mnist").toUri().toString(), "--output", output.toString(),
-                        "--slots", "2", "--crop", "32", "--epochs", "2", "--model", "cnn-small", "--batch-size", "50");
+                        "--slots", "2", "--crop", "32", "--epochs", "3", "--model", "cnn-small", "--batch-size", "25");
                 Matcher id = Pattern.compile("JobID ([0-9a-f]{32})").matcher(submitted);
                 assertTrue(id.find(), submitted);
+                if (i == 1) {
+                    assertTrainingMetricsChange(port, id.group(1));
+                }
                 JsonNode job = waitForEnd(port, id.group(1));
                 assertEquals("FINISHED", job.get("state").asText(), "submission " + i);
                 assertTrue(Files.exists(output.resolve("summary.json")), "submission " + i + " wrote its outputs");
@@ -59,6 +62,51 @@ class LocalClusterITCase {
         } finally {
             run(dir, "bin/local-cluster", "stop", "--dir", dir.toString());
         }
+    }
+
+    /** Reads train-round's gauges through the REST API while the job runs: the round and epoch move on. */
+    private static void assertTrainingMetricsChange(int port, String jobId) throws Exception {
+        String vertex = null;
+        String prefix = null;
+        Set<String> rounds = new HashSet<>();
+        Set<String> epochs = new HashSet<>();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (System.nanoTime() < deadline && rounds.size() < 3) {
+            JsonNode job = rest(port, "/jobs/" + jobId);
+            if (vertex == null) {
+                for (JsonNode v : job.get("vertices")) {
+                    if (v.get("name").asText().contains("train-round")) {
+                        vertex = v.get("id").asText();
+                    }
+                }
+                List<String> names = new ArrayList<>();
+                job.get("vertices").forEach(v -> names.add(v.get("name").asText()));
+                for (String operator : List.of("list-images", "split", "decode-images", "train-round", "sum-gradients")) {
+                    assertTrue(names.stream().anyMatch(name -> name.contains(operator)), operator + " in " + names);
+                }
+            }
+            if (prefix == null) {
+                for (JsonNode metric : rest(port, "/jobs/" + jobId + "/vertices/" + vertex + "/metrics")) {
+                    String name = metric.get("id").asText();
+                    if (name.startsWith("0.") && name.endsWith(".training.round")) {
+                        prefix = name.substring(0, name.length() - "round".length());
+                    }
+                }
+            } else {
+                JsonNode values = rest(port, "/jobs/" + jobId + "/vertices/" + vertex + "/metrics?get=" + prefix + "round,"
+                        + prefix + "epoch," + prefix + "learningRate," + prefix + "valTop1," + prefix + "imagesPerSecond");
+                for (JsonNode value : values) {
+                    if (value.get("id").asText().endsWith(".round")) {
+                        rounds.add(value.get("value").asText());
+                    } else if (value.get("id").asText().endsWith(".epoch")) {
+                        epochs.add(value.get("value").asText());
+                    }
+                }
+            }
+            Thread.sleep(150);
+        }
+        assertTrue(rounds.size() >= 3, "training.round changed while the job ran: " + rounds);
+        assertTrue(!epochs.isEmpty(), "training.epoch is reported");
     }
 
     private static JsonNode waitForEnd(int port, String jobId) throws Exception {
