@@ -72,9 +72,13 @@ class BadInputITCase {
                 Files.writeString(data.resolve(cls).resolve(i + ".jpg"), "garbage");
             }
         }
-        JobRunner run = JobRunner.run(small(data, temp.resolve("run")));
+        // With the project's configuration, whose restart strategy would retry a failed job 3 times:
+        // bad data is not retried.
+        Path conf = Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."), "conf");
+        JobRunner run = JobRunner.run(conf, small(data, temp.resolve("run")));
         assertEquals(2, run.exitCode());
         assertTrue(run.err().startsWith("error: no training image under"), run.err());
+        assertTrue(run.seconds() < 10, "failed at once, without the 10 s restart delay: " + run.seconds() + " s");
         assertFalse(Files.exists(temp.resolve("run").resolve("summary.json")));
     }
 
