@@ -19,6 +19,7 @@ import io.flinkddp.functions.SumGradientChunks;
 import io.flinkddp.functions.SummarizeListing;
 import io.flinkddp.functions.TrainOnSlot;
 import io.flinkddp.functions.WriteDryRunSummary;
+import io.flinkddp.output.Checkpoints;
 import io.flinkddp.output.RunOutputs;
 import io.flinkddp.train.GradientChunk;
 import io.flinkddp.train.RoundReportAggregator;
@@ -32,6 +33,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Function;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -43,6 +45,8 @@ import org.apache.flink.api.java.operators.IterativeDataSet;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.util.ExceptionUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The training job: {@code flink run flink-ddp-job.jar --data ... [options]}. {@link #train} wires
@@ -52,6 +56,7 @@ public final class TrainJob {
 
     /** Optional job defaults, looked up in the Flink configuration directory. */
     public static final String DEFAULTS_FILE = "job-defaults.properties";
+    private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
 
     private TrainJob() {
     }
@@ -122,21 +127,34 @@ public final class TrainJob {
     }
 
     /**
-     * Checks, on the client and before the job starts, that {@code --output} holds no finished run and
-     * that {@code --data} can be listed; returns the class folder names. Storage failures (wrong
+     * Checks, on the client and before the job starts, that {@code --output} holds no finished run (or
+     * one to train on for more epochs), that its checkpoints, if any, were written with these settings,
+     * and that {@code --data} can be listed; returns the class folder names. Storage failures (wrong
      * credentials, missing bucket, server down) become one line naming what failed and where.
      */
     private static List<String> checkStorage(TrainingSettings settings, ReadableConfig conf) {
         Configuration flinkConf = Configuration.fromMap(conf.toMap());
+        RunOutputs outputs = new RunOutputs(settings.output());
         boolean finished;
+        Optional<Checkpoints.Manifest> newest;
         try {
-            finished = new RunOutputs(settings.output()).holdsFinishedRun();
+            finished = outputs.holdsFinishedRun();
+            newest = new Checkpoints(settings.output()).newest();
         } catch (RuntimeException e) {
             throw StorageErrors.describe("--output", settings.output(), e, flinkConf);
         }
-        if (finished) {
-            throw new InvalidSettingsException("--output " + settings.output() + " already holds a finished run (summary.json); choose another");
+        newest.ifPresent(checkpoint -> checkpoint.requireResumableBy(settings));
+        int epochsDone = newest.map(Checkpoints.Manifest::epochsCompleted).orElse(0);
+        if (finished && (settings.dryRun() || epochsDone >= settings.epochs())) {
+            throw new InvalidSettingsException("--output " + settings.output() + " already holds a finished run (summary.json"
+                    + (epochsDone > 0 ? ", " + epochsDone + " epochs" : "") + "); choose another"
+                    + (epochsDone > 0 ? ", or raise --epochs above " + epochsDone + " to train it on" : ""));
         }
+        if (finished) {
+            outputs.reopen();
+        }
+        newest.ifPresent(checkpoint -> LOG.info("resuming from the checkpoint of step {} ({} epochs done) in {}",
+                checkpoint.stepsApplied(), checkpoint.epochsCompleted(), checkpoint.folder()));
         try {
             return ClassFolders.list(settings.data());
         } catch (IOException | RuntimeException e) {

@@ -27,6 +27,8 @@ public final class JobOptions {
     public static final String SUBSET = "subset";
     public static final String MODEL = "model";
     public static final String CHUNK_FLOATS = "gradient-chunk-floats";
+    public static final String CHECKPOINT_EVERY_ROUNDS = "checkpoint-every-rounds";
+    public static final String KEEP_CHECKPOINTS = "keep-checkpoints";
     public static final String DRY_RUN = "dry-run";
     public static final String HELP = "help";
 
@@ -48,6 +50,9 @@ public final class JobOptions {
             OptionSpec.value(SUBSET, "1.0", "Train on this random fraction of the image set."),
             OptionSpec.value(MODEL, "resnet50", "Network: resnet50 (torchvision's v1.5) or cnn-small (a tiny CNN for smoke tests)."),
             OptionSpec.value(CHUNK_FLOATS, "524288", "Floats per gradient chunk record (524288 = 2 MB)."),
+            OptionSpec.value(CHECKPOINT_EVERY_ROUNDS, "0",
+                    "Also checkpoint every N rounds (SGD steps), besides after every epoch; 0: after epochs only."),
+            OptionSpec.value(KEEP_CHECKPOINTS, "3", "Complete checkpoints kept under <output>/checkpoints (the newest)."),
             OptionSpec.flag(DRY_RUN, "List the data and the split, build the model, write summary.json; train nothing."),
             OptionSpec.flag(HELP, "Print this help and exit."));
 

@@ -27,6 +27,8 @@ public record TrainingSettings(
         double subsetFraction,
         String model,
         int gradientChunkFloats,
+        int checkpointEveryRounds,
+        int keepCheckpoints,
         boolean dryRun) implements Serializable {
 
     public static final String RESNET50 = "resnet50";
@@ -50,6 +52,8 @@ public record TrainingSettings(
                 "must be " + RESNET50 + " or " + CNN_SMALL, model);
         require(gradientChunkFloats >= 1024 && gradientChunkFloats <= (1 << 20), JobOptions.CHUNK_FLOATS,
                 "must be in [1024, 1048576]", gradientChunkFloats);
+        require(checkpointEveryRounds >= 0, JobOptions.CHECKPOINT_EVERY_ROUNDS, "must be at least 0", checkpointEveryRounds);
+        require(keepCheckpoints >= 1, JobOptions.KEEP_CHECKPOINTS, "must be at least 1", keepCheckpoints);
     }
 
     /** Builds the settings from merged option values ({@link JobOptions#merge}). */
@@ -74,6 +78,8 @@ public record TrainingSettings(
                 parseDouble(values, JobOptions.SUBSET),
                 values.get(JobOptions.MODEL),
                 parseInt(values, JobOptions.CHUNK_FLOATS),
+                parseInt(values, JobOptions.CHECKPOINT_EVERY_ROUNDS),
+                parseInt(values, JobOptions.KEEP_CHECKPOINTS),
                 parseBoolean(values, JobOptions.DRY_RUN));
     }
 
@@ -96,8 +102,25 @@ public record TrainingSettings(
         map.put(JobOptions.SUBSET, subsetFraction);
         map.put(JobOptions.MODEL, model);
         map.put(JobOptions.CHUNK_FLOATS, gradientChunkFloats);
+        map.put(JobOptions.CHECKPOINT_EVERY_ROUNDS, checkpointEveryRounds);
+        map.put(JobOptions.KEEP_CHECKPOINTS, keepCheckpoints);
         map.put(JobOptions.DRY_RUN, dryRun);
         return map;
+    }
+
+    /**
+     * The options that shape the trained model, as text: a checkpoint resumes only a run with the same
+     * values. Not among them: where data and outputs live, the epoch count (it may grow), the chunking
+     * of gradients and how often checkpoints are taken.
+     */
+    public Map<String, String> trainingShape() {
+        Map<String, String> shape = new LinkedHashMap<>();
+        for (String option : java.util.List.of(JobOptions.SLOTS, JobOptions.BATCH_SIZE, JobOptions.LR, JobOptions.MOMENTUM,
+                JobOptions.LR_PATIENCE, JobOptions.LR_FACTOR, JobOptions.RESIZE, JobOptions.CROP, JobOptions.SEED,
+                JobOptions.TRAIN_FRACTION, JobOptions.SUBSET, JobOptions.MODEL)) {
+            shape.put(option, String.valueOf(asOptionMap().get(option)));
+        }
+        return shape;
     }
 
     private static void require(boolean ok, String option, String rule, Object value) {

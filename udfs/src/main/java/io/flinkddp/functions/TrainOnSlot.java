@@ -5,6 +5,7 @@ import io.flinkddp.data.DecodedImage;
 import io.flinkddp.data.ListingSummary;
 import io.flinkddp.model.DeviceClaims;
 import io.flinkddp.model.Networks;
+import io.flinkddp.output.Checkpoints;
 import io.flinkddp.output.RunOutputs;
 import io.flinkddp.output.RunSummary;
 import io.flinkddp.train.EpochMetrics;
@@ -13,6 +14,7 @@ import io.flinkddp.train.RoundReport;
 import io.flinkddp.train.RoundReportAggregator;
 import io.flinkddp.train.SlotTrainer;
 import io.flinkddp.train.TrainingProgress;
+import io.flinkddp.train.TrainingState;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.MetricGroup;
 import java.util.ArrayList;
@@ -32,9 +34,11 @@ import org.slf4j.LoggerFactory;
  * model replica, its momentum buffer, the LR scheduler, the metrics history and the shard's decoded
  * images. Flink creates this function once per subtask and calls it every superstep, so the field
  * survives. It is created in the first superstep, which is the only one that reads the shard input
- * (later supersteps leave Flink's cached copy unread, so nothing is deserialized again), and freed in
- * the final superstep after slot 0 wrote the run's outputs. Slot 0 also logs each epoch and rewrites
- * metrics.jsonl as epochs complete.
+ * (later supersteps leave Flink's cached copy unread, so nothing is deserialized again), restored from
+ * the newest complete checkpoint under {@code <output>/checkpoints} if there is one (a Flink restart
+ * or a resubmission), and freed in the final superstep after slot 0 wrote the run's outputs. Slot 0
+ * also logs each epoch, rewrites metrics.jsonl as epochs complete, and writes the checkpoints
+ * ({@link Checkpoints}) the trainer takes.
  *
  * <p>Device: before creating the replica, the subtask claims the least-used accelerator of its
  * TaskManager ({@link DeviceClaims}), so the slots of a multi-GPU TaskManager each get their own GPU;
@@ -89,12 +93,21 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
             ListingSummary.only(getRuntimeContext().getBroadcastVariable(Names.LISTING_SUMMARY), settings.data(), classNames);
             device = DeviceClaims.claimForCurrentThread();
             trainer = new SlotTrainer(settings, slot, classNames.size(), Networks.build(settings, classNames.size()), shard, progress);
+            new Checkpoints(settings.output()).loadNewest(settings).ifPresent(state -> {
+                trainer.restore(state);
+                LOG.info("slot {} resumes from the checkpoint of step {} ({} epochs done)", slot, state.stepsApplied(),
+                        state.epochsCompleted());
+            });
         }
         RoundReport previous = context.getPreviousIterationAggregate(Names.ROUND_REPORT);
         List<GradientChunk> sums = context.getBroadcastVariable(Names.GRADIENT_SUMS);
         int epochsBefore = trainer.history().size();
         RoundReport report = trainer.round(round, previous, sums, out::collect);
         context.<RoundReportAggregator>getIterationAggregator(Names.ROUND_REPORT).aggregate(report);
+        TrainingState checkpoint = trainer.takeCheckpoint();
+        if (checkpoint != null) {
+            new Checkpoints(settings.output()).write(checkpoint, settings);
+        }
 
         if (slot == 0 && trainer.history().size() > epochsBefore) {
             List<EpochMetrics> history = trainer.history();
@@ -117,7 +130,8 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
         outputs.writeModel(trainer.replica().network());
         outputs.writeMetrics(trainer.history());
         outputs.writeSummary(RunSummary.of(settings, classNames, listing, trainer.allTrainImages(),
-                trainer.allValidationImages(), trainer.replica().layout().trainableParams(), trainer.history(), startMillis));
+                trainer.allValidationImages(), trainer.replica().layout().trainableParams(), trainer.history(),
+                trainer.resumedFromSteps(), startMillis));
         LOG.info("wrote model, labels, metrics and summary to {}", settings.output());
     }
 }

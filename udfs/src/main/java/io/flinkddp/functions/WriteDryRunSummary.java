@@ -32,7 +32,7 @@ public class WriteDryRunSummary implements MapPartitionFunction<ListingSummary, 
         long trainable = ParamLayout.of(Networks.build(settings, classNames.size())).trainableParams();
         RunOutputs outputs = new RunOutputs(settings.output());
         outputs.writeLabels(classNames);
-        outputs.writeSummary(RunSummary.of(settings, classNames, listing, null, null, trainable, List.of(), startMillis));
+        outputs.writeSummary(RunSummary.of(settings, classNames, listing, null, null, trainable, List.of(), List.of(), startMillis));
         out.collect(listing);
     }
 }

@@ -142,6 +142,26 @@ public final class Replica {
         return BatchStats.ofScores(scores, labels, lossSum);
     }
 
+    /** A copy of the parameters (batch-norm running statistics included), for a checkpoint. */
+    public float[] parameters() {
+        return params.toFloatVector();
+    }
+
+    /** A copy of the momentum buffer, for a checkpoint. */
+    public float[] momentum() {
+        return velocity.toFloatVector();
+    }
+
+    /** Puts parameters and momentum buffer back where a checkpoint left them. */
+    public void restore(float[] parameters, float[] momentum) {
+        if (parameters.length != numParams() || momentum.length != numParams()) {
+            throw new IllegalArgumentException("the checkpoint holds " + parameters.length + " parameters, this network has "
+                    + numParams() + ": it was written for another model or class count");
+        }
+        params.assign(Nd4j.createFromArray(parameters));
+        velocity.assign(Nd4j.createFromArray(momentum));
+    }
+
     /** A hash of every parameter bit: equal on two replicas exactly when their parameters are equal (up to collisions). */
     public long fingerprint() {
         FloatBuffer values = params.data().asNioFloat();

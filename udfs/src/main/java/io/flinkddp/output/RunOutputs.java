@@ -57,7 +57,22 @@ public final class RunOutputs {
     }
 
     public void writeSummary(Map<String, Object> summary) {
-        writeAtomically(SUMMARY, out -> JSON.writeValue(out, summary));
+        writeJson(SUMMARY, summary);
+    }
+
+    /** Writes {@code value} as indented JSON to {@code name}, atomically. */
+    void writeJson(String name, Object value) {
+        writeAtomically(name, out -> JSON.writeValue(out, value));
+    }
+
+    /** Deletes a finished run's summary.json, so that the run counts as unfinished again (it goes on training). */
+    public void reopen() {
+        Path summary = new Path(directory, SUMMARY);
+        try {
+            summary.getFileSystem().delete(summary, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + summary + ": " + e.getMessage(), e);
+        }
     }
 
     /** True when the directory already holds a finished run (its summary.json). */

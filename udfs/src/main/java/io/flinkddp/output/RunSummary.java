@@ -17,10 +17,11 @@ public final class RunSummary {
      * @param decodedTrain      decoded training images over all slots (null in a dry run)
      * @param decodedValidation decoded validation images over all slots (null in a dry run)
      * @param history           the epochs' metrics (empty in a dry run)
+     * @param resumedFromSteps  steps of the checkpoints the run resumed from, oldest first
      */
     public static Map<String, Object> of(TrainingSettings settings, List<String> classNames, ListingSummary listing,
                                          Long decodedTrain, Long decodedValidation, long trainableParams,
-                                         List<EpochMetrics> history, long startMillis) {
+                                         List<EpochMetrics> history, List<Long> resumedFromSteps, long startMillis) {
         Map<String, Object> images = new LinkedHashMap<>();
         images.put("found", listing.found);
         if (decodedTrain != null) {
@@ -48,6 +49,7 @@ public final class RunSummary {
         summary.put("final_metrics", history.isEmpty() ? null : history.get(history.size() - 1).asJson());
         // Training fails if the replicas' fingerprints ever differ, so a written summary means they never did.
         summary.put("replicas_identical", settings.dryRun() ? null : true);
+        summary.put("resumed_from_steps", resumedFromSteps);
         summary.put("wall_seconds", (System.currentTimeMillis() - startMillis) / 1000.0);
         return summary;
     }

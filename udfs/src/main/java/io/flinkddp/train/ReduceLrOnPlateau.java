@@ -28,6 +28,22 @@ public final class ReduceLrOnPlateau implements Serializable {
         return learningRate;
     }
 
+    /** The lowest validation loss so far (infinite before the first epoch). */
+    public double best() {
+        return best;
+    }
+
+    public int badEpochs() {
+        return badEpochs;
+    }
+
+    /** Puts the scheduler back where a checkpoint left it. */
+    public void restore(double learningRate, double best, int badEpochs) {
+        this.learningRate = learningRate;
+        this.best = best;
+        this.badEpochs = badEpochs;
+    }
+
     /** Records one epoch's validation loss; returns the rate for the next epoch. */
     public double step(double validationLoss) {
         if (validationLoss < best * (1 - THRESHOLD)) {

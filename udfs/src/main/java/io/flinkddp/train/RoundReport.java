@@ -21,12 +21,16 @@ public class RoundReport implements Value {
     public long largestTrainShard;
     /** The epoch whose results this report carries, or 0. */
     public int evaluatedEpoch;
-    public BatchStats train = BatchStats.EMPTY;
+    /** Loss and accuracy sums of this round's training minibatches. */
+    public BatchStats roundTrain = BatchStats.EMPTY;
     public BatchStats validation = BatchStats.EMPTY;
     /** Range of the replicas' parameter fingerprints at the evaluation: equal when the replicas are identical. */
     public long fingerprintMin = Long.MAX_VALUE;
     public long fingerprintMax = Long.MIN_VALUE;
     public boolean finished;
+    /** Range of the steps the slots resumed from (reported in the first round only): equal on every slot. */
+    public long restoredStepsMin = Long.MAX_VALUE;
+    public long restoredStepsMax = Long.MIN_VALUE;
 
     public void add(RoundReport other) {
         roundSamples += other.roundSamples;
@@ -34,11 +38,13 @@ public class RoundReport implements Value {
         validationImages += other.validationImages;
         largestTrainShard = Math.max(largestTrainShard, other.largestTrainShard);
         evaluatedEpoch = Math.max(evaluatedEpoch, other.evaluatedEpoch);
-        train = train.plus(other.train);
+        roundTrain = roundTrain.plus(other.roundTrain);
         validation = validation.plus(other.validation);
         fingerprintMin = Math.min(fingerprintMin, other.fingerprintMin);
         fingerprintMax = Math.max(fingerprintMax, other.fingerprintMax);
         finished |= other.finished;
+        restoredStepsMin = Math.min(restoredStepsMin, other.restoredStepsMin);
+        restoredStepsMax = Math.max(restoredStepsMax, other.restoredStepsMax);
     }
 
     public boolean replicasIdentical() {
@@ -52,11 +58,13 @@ public class RoundReport implements Value {
         out.writeLong(validationImages);
         out.writeLong(largestTrainShard);
         out.writeInt(evaluatedEpoch);
-        writeStats(out, train);
+        writeStats(out, roundTrain);
         writeStats(out, validation);
         out.writeLong(fingerprintMin);
         out.writeLong(fingerprintMax);
         out.writeBoolean(finished);
+        out.writeLong(restoredStepsMin);
+        out.writeLong(restoredStepsMax);
     }
 
     @Override
@@ -66,11 +74,13 @@ public class RoundReport implements Value {
         validationImages = in.readLong();
         largestTrainShard = in.readLong();
         evaluatedEpoch = in.readInt();
-        train = readStats(in);
+        roundTrain = readStats(in);
         validation = readStats(in);
         fingerprintMin = in.readLong();
         fingerprintMax = in.readLong();
         finished = in.readBoolean();
+        restoredStepsMin = in.readLong();
+        restoredStepsMax = in.readLong();
     }
 
     private static void writeStats(DataOutputView out, BatchStats stats) throws IOException {

@@ -30,6 +30,11 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * An epoch is one pass over the largest training shard (known from the first round's reports), each
  * in a fresh order seeded by (seed, epoch, slot). Training finishes in the round that closes the last
  * epoch: {@code epochs x roundsPerEpoch + 2} rounds in all.
+ *
+ * <p>Checkpoints: slot 0 takes a {@link TrainingState} in the round that closes an epoch, and every
+ * {@code checkpointEveryRounds} steps, right after applying the step ({@link #takeCheckpoint}). A slot
+ * {@link #restore}d from one goes on with the next step: its first round evaluates the epoch if the
+ * checkpoint's step ended one, then computes the next gradient.
  */
 public final class SlotTrainer {
 
@@ -43,10 +48,20 @@ public final class SlotTrainer {
     private final List<EpochMetrics> history = new ArrayList<>();
     private final TrainingProgress progress;
     private final int chunkCount;
+    private final List<Long> resumedFromSteps = new ArrayList<>();
     private long roundsPerEpoch;
+    /** SGD steps applied so far: the next gradient is that of step {@code stepsApplied}. */
+    private long stepsApplied;
+    /** Steps of the checkpoint this slot resumed from (0 for a fresh start). */
+    private long stepsRestored;
+    private int lastEvaluatedEpoch;
+    private TrainingState checkpoint;
     private long allTrainImages;
     private long allValidationImages;
+    /** Training loss and accuracy sums of the current epoch's applied steps, over all slots (the same on every slot). */
     private BatchStats epochTrain = BatchStats.EMPTY;
+    /** The evaluated epoch's training sums, until the next round closes it. */
+    private BatchStats evaluatedTrain = BatchStats.EMPTY;
     private long epochStartNanos;
     private double evaluatedEpochSeconds;
     private int[] order;
@@ -71,6 +86,32 @@ public final class SlotTrainer {
     }
 
     /**
+     * Puts this slot back where a checkpoint left it (call before the first round). The next round
+     * then goes on with the step after the checkpoint's last, in the same batch order.
+     */
+    public void restore(TrainingState state) {
+        replica.restore(state.parameters(), state.velocity());
+        stepsApplied = state.stepsApplied();
+        stepsRestored = state.stepsApplied();
+        roundsPerEpoch = state.roundsPerEpoch();
+        allTrainImages = state.allTrainImages();
+        allValidationImages = state.allValidationImages();
+        scheduler.restore(state.learningRate(), state.bestValidationLoss(), state.badEpochs());
+        epochTrain = state.epochTrain();
+        epochStartNanos = System.nanoTime() - (long) (state.epochElapsedSeconds() * 1e9);
+        history.addAll(state.history());
+        lastEvaluatedEpoch = history.size();
+        resumedFromSteps.addAll(state.resumedFromSteps());
+        resumedFromSteps.add(state.stepsApplied());
+        finished = history.size() >= settings.epochs();
+        progress.roundsPerEpoch = roundsPerEpoch;
+        progress.learningRate = scheduler.learningRate();
+        if (!history.isEmpty()) {
+            progress.epochClosed(history.get(history.size() - 1), scheduler.learningRate());
+        }
+    }
+
+    /**
      * Runs round {@code round}.
      *
      * @param previous all slots' reports of the previous round, aggregated (null in round 1)
@@ -80,35 +121,72 @@ public final class SlotTrainer {
      */
     public RoundReport round(int round, RoundReport previous, List<GradientChunk> sums, Consumer<GradientChunk> out) {
         RoundReport report = new RoundReport();
-        long step = round - 1;
-        progress.round = round;
+        progress.round = (int) (round + stepsRestored);
         if (round == 1) {
             report.trainImages = train.size();
             report.validationImages = validation.size();
             report.largestTrainShard = train.size();
+            report.restoredStepsMin = stepsRestored;
+            report.restoredStepsMax = stepsRestored;
         } else {
             if (round == 2) {
-                requireDecodedImages(previous);
-                roundsPerEpoch = (previous.largestTrainShard + settings.batchSizePerSlot() - 1) / settings.batchSizePerSlot();
-                allTrainImages = previous.trainImages;
-                allValidationImages = previous.validationImages;
-                progress.roundsPerEpoch = roundsPerEpoch;
+                startEpochs(previous);
             }
-            if (previous.evaluatedEpoch > 0) {
+            boolean epochClosed = previous.evaluatedEpoch > 0;
+            if (epochClosed) {
                 closeEpoch(previous);
             }
-            if (!sums.isEmpty()) {
+            boolean applied = !sums.isEmpty();
+            if (applied) {
                 apply(sums, previous.roundSamples);
+                epochTrain = epochTrain.plus(previous.roundTrain);
             }
-            if (step % roundsPerEpoch == 0 && !finished) {
-                evaluate((int) (step / roundsPerEpoch), report);
+            if (slot == 0 && (epochClosed || applied && settings.checkpointEveryRounds() > 0
+                    && stepsApplied % settings.checkpointEveryRounds() == 0)) {
+                checkpoint = snapshot();
             }
+        }
+        if (!finished && roundsPerEpoch > 0 && stepsApplied % roundsPerEpoch == 0 && stepsApplied / roundsPerEpoch > lastEvaluatedEpoch) {
+            evaluate((int) (stepsApplied / roundsPerEpoch), report);
         }
         report.finished = finished;
-        if (!finished && (round == 1 || step < settings.epochs() * roundsPerEpoch)) {
-            computeGradient(step, report, out);
+        if (!finished && (roundsPerEpoch == 0 || stepsApplied < settings.epochs() * roundsPerEpoch)) {
+            computeGradient(stepsApplied, report, out);
         }
         return report;
+    }
+
+    /** Round 2: what every slot reported in round 1 fixes the epoch length; a resumed run checks it. */
+    private void startEpochs(RoundReport firstRound) {
+        requireDecodedImages(firstRound);
+        if (firstRound.restoredStepsMin != firstRound.restoredStepsMax) {
+            throw new IllegalStateException("the slots resumed from different checkpoints (steps " + firstRound.restoredStepsMin
+                    + " and " + firstRound.restoredStepsMax + ")");
+        }
+        long epochLength = (firstRound.largestTrainShard + settings.batchSizePerSlot() - 1) / settings.batchSizePerSlot();
+        if (stepsRestored > 0 && epochLength != roundsPerEpoch) {
+            throw new InvalidDataException("the checkpoint under " + settings.output() + " was written with " + roundsPerEpoch
+                    + " rounds per epoch, but the images under " + settings.data() + " now give " + epochLength
+                    + ": the image set changed; resume with the same images or start a new --output");
+        }
+        roundsPerEpoch = epochLength;
+        allTrainImages = firstRound.trainImages;
+        allValidationImages = firstRound.validationImages;
+        progress.roundsPerEpoch = roundsPerEpoch;
+    }
+
+    /** The state at this point of the round: after the step was applied, before its evaluation and the next gradient. */
+    private TrainingState snapshot() {
+        return new TrainingState(stepsApplied, roundsPerEpoch, allTrainImages, allValidationImages, scheduler.learningRate(),
+                scheduler.best(), scheduler.badEpochs(), epochTrain, (System.nanoTime() - epochStartNanos) / 1e9, history,
+                resumedFromSteps, replica.parameters(), replica.momentum());
+    }
+
+    /** The checkpoint this round took (slot 0 only), once; null if none is due. */
+    public TrainingState takeCheckpoint() {
+        TrainingState taken = checkpoint;
+        checkpoint = null;
+        return taken;
     }
 
     private void requireDecodedImages(RoundReport firstRound) {
@@ -123,11 +201,11 @@ public final class SlotTrainer {
             throw new IllegalStateException("the model replicas diverged: their parameters differ after epoch "
                     + previous.evaluatedEpoch + "; every slot must apply the same gradient sum");
         }
-        EpochMetrics metrics = EpochMetrics.of(previous.evaluatedEpoch, previous.train, previous.validation,
+        EpochMetrics metrics = EpochMetrics.of(previous.evaluatedEpoch, evaluatedTrain, previous.validation,
                 scheduler.learningRate(), evaluatedEpochSeconds);
         history.add(metrics);
         progress.epochClosed(metrics, scheduler.step(metrics.valLoss()));
-        finished = metrics.epoch() == settings.epochs();
+        finished = metrics.epoch() >= settings.epochs();
     }
 
     private void apply(List<GradientChunk> sums, long samples) {
@@ -138,11 +216,13 @@ public final class SlotTrainer {
             replica.putGradientSum((long) chunk.index * settings.gradientChunkFloats(), chunk.values);
         }
         replica.applyGradientSum(samples, scheduler.learningRate(), settings.momentum());
+        stepsApplied++;
     }
 
     private void evaluate(int epoch, RoundReport report) {
+        lastEvaluatedEpoch = epoch;
         report.evaluatedEpoch = epoch;
-        report.train = epochTrain;
+        evaluatedTrain = epochTrain;
         epochTrain = BatchStats.EMPTY;
         BatchStats scores = BatchStats.EMPTY;
         for (int from = 0; from < validation.size(); from += settings.batchSizePerSlot()) {
@@ -176,7 +256,7 @@ public final class SlotTrainer {
         int[] labels = labels(batch);
         BatchStats stats = replica.computeGradient(ImageBatch.features(pixels(batch), settings.cropPixels()),
                 ImageBatch.oneHot(labels, numClasses), labels);
-        epochTrain = epochTrain.plus(stats);
+        report.roundTrain = stats;
         report.roundSamples = stats.samples();
         long numParams = replica.numParams();
         for (int i = 0; i < chunkCount; i++) {
@@ -224,6 +304,11 @@ public final class SlotTrainer {
 
     public List<EpochMetrics> history() {
         return history;
+    }
+
+    /** Steps of the checkpoints this run resumed from, oldest first (empty if it never resumed). */
+    public List<Long> resumedFromSteps() {
+        return resumedFromSteps;
     }
 
     public Replica replica() {

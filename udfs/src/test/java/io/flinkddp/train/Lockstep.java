@@ -1,0 +1,140 @@
+package io.flinkddp.train;
+
+import io.flinkddp.config.JobOptions;
+import io.flinkddp.config.TrainingSettings;
+import io.flinkddp.data.DecodedImage;
+import io.flinkddp.data.SplitImage;
+import io.flinkddp.functions.SumGradientChunks;
+import io.flinkddp.model.Networks;
+import io.flinkddp.output.Checkpoints;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * Several {@link SlotTrainer}s run round by round in one thread, as the bulk iteration runs them: each
+ * round every slot gets the previous round's aggregated report and the per-index sums of all slots'
+ * chunks; slot 0's checkpoints go to {@code <output>/checkpoints} through {@link Checkpoints}. Used to
+ * test training logic without Flink.
+ */
+final class Lockstep {
+
+    final TrainingSettings settings;
+    final List<SlotTrainer> slots = new ArrayList<>();
+    private RoundReport previous;
+    private List<GradientChunk> sums = List.of();
+    private int round;
+
+    Lockstep(TrainingSettings settings, List<DecodedImage> images, boolean resume) {
+        this.settings = settings;
+        for (int slot = 0; slot < settings.slots(); slot++) {
+            List<DecodedImage> shard = new ArrayList<>();
+            for (DecodedImage image : images) {
+                if (image.slot == slot) {
+                    shard.add(image);
+                }
+            }
+            SlotTrainer trainer = new SlotTrainer(settings, slot, 2, batchNormNet(settings.seed()), shard, new TrainingProgress());
+            if (resume) {
+                new Checkpoints(settings.output()).loadNewest(settings).ifPresent(trainer::restore);
+            }
+            slots.add(trainer);
+        }
+    }
+
+    /** Runs one round on every slot; returns the aggregated report. */
+    RoundReport round() {
+        round++;
+        RoundReport aggregate = new RoundReport();
+        Map<Integer, float[]> next = new TreeMap<>();
+        for (SlotTrainer slot : slots) {
+            aggregate.add(slot.round(round, previous, sums, chunk -> {
+                float[] sum = next.putIfAbsent(chunk.index, chunk.values.clone());
+                if (sum != null) {
+                    SumGradientChunks.add(sum, chunk.values);
+                }
+            }));
+            TrainingState checkpoint = slot.takeCheckpoint();
+            if (checkpoint != null) {
+                new Checkpoints(settings.output()).write(checkpoint, settings);
+            }
+        }
+        List<GradientChunk> nextSums = new ArrayList<>();
+        next.forEach((index, values) -> nextSums.add(new GradientChunk(index, values)));
+        previous = aggregate;
+        sums = nextSums;
+        return aggregate;
+    }
+
+    /** Runs rounds until the slots report training finished. */
+    void runToEnd() {
+        while (!round().finished) {
+            if (round > 1000) {
+                throw new AssertionError("training did not finish within 1000 rounds");
+            }
+        }
+    }
+
+    static TrainingSettings settings(String output, int slots, int batch, int epochs, String... more) {
+        List<String> args = new ArrayList<>(List.of("--slots", String.valueOf(slots), "--batch-size", String.valueOf(batch),
+                "--epochs", String.valueOf(epochs), "--crop", "32", "--lr", "0.05"));
+        args.addAll(List.of(more));
+        return TrainingSettings.fromOptions(JobOptions.merge(Map.of(), args.toArray(String[]::new)), "file:///data", output);
+    }
+
+    /** {@code perSlot} training and {@code perSlot / 2} validation images per slot, two classes of noisy colours, 32 px. */
+    static List<DecodedImage> images(int slots, int perSlot) {
+        Random random = new Random(11);
+        List<DecodedImage> images = new ArrayList<>();
+        long order = 0;
+        for (int slot = 0; slot < slots; slot++) {
+            for (int i = 0; i < perSlot + perSlot / 2; i++) {
+                SplitImage split = new SplitImage();
+                split.label = random.nextInt(2);
+                split.role = i < perSlot ? SplitImage.TRAIN : SplitImage.VALIDATION;
+                split.slot = slot;
+                split.order = order++;
+                byte[] pixels = new byte[32 * 32 * 3];
+                for (int p = 0; p < pixels.length; p++) {
+                    pixels[p] = (byte) Math.max(0, Math.min(255, (split.label == 0 ? 60 : 190) + random.nextInt(80) - 40));
+                }
+                images.add(new DecodedImage(split, pixels));
+            }
+        }
+        return images;
+    }
+
+    /** A tiny network with batch norm, so that checkpoints must carry running statistics too. */
+    static ComputationGraph batchNormNet(long seed) {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT)
+                .graphBuilder()
+                .addInputs(Networks.INPUT)
+                .setInputTypes(InputType.convolutional(32, 32, 3))
+                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(8).activation(Activation.IDENTITY).build(),
+                        Networks.INPUT)
+                .addLayer("bn", new BatchNormalization.Builder().decay(0.9).eps(1e-5).useLogStd(false).activation(Activation.RELU).build(),
+                        "conv")
+                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "bn")
+                .addLayer(Networks.OUTPUT, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(2)
+                        .activation(Activation.SOFTMAX).build(), "pool")
+                .setOutputs(Networks.OUTPUT)
+                .build();
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
+        return net;
+    }
+}
