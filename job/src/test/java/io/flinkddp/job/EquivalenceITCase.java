@@ -11,6 +11,8 @@ import java.awt.image.BufferedImage;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import javax.imageio.ImageIO;
@@ -55,10 +57,12 @@ class EquivalenceITCase {
         assertTrue(moved > 1e-3, "training moved the parameters by " + moved);
     }
 
-    static TrainingSettings settings(Path data, Path output, int slots, int batch) {
-        Map<String, String> values = JobOptions.merge(Map.of(), new String[] {
-            "--slots", String.valueOf(slots), "--batch-size", String.valueOf(batch), "--epochs", "3",
-            "--crop", "32", "--model", TrainingSettings.CNN_SMALL, "--lr", "0.05"});
+    /** cnn-small, 3 epochs, 32 px, lr 0.05, unless {@code more} options say otherwise. */
+    static TrainingSettings settings(Path data, Path output, int slots, int batch, String... more) {
+        List<String> args = new ArrayList<>(List.of("--slots", String.valueOf(slots), "--batch-size", String.valueOf(batch),
+                "--epochs", "3", "--crop", "32", "--model", TrainingSettings.CNN_SMALL, "--lr", "0.05"));
+        args.addAll(List.of(more));
+        Map<String, String> values = JobOptions.merge(Map.of(), args.toArray(String[]::new));
         return TrainingSettings.fromOptions(values, data.toUri().toString(), output.toUri().toString());
     }
 
