@@ -29,6 +29,8 @@ public final class JobOptions {
     public static final String CHUNK_FLOATS = "gradient-chunk-floats";
     public static final String CHECKPOINT_EVERY_ROUNDS = "checkpoint-every-rounds";
     public static final String KEEP_CHECKPOINTS = "keep-checkpoints";
+    public static final String IMAGE_CACHE_MB = "image-cache-mb";
+    public static final String LOCAL_STEPS = "local-steps";
     public static final String DRY_RUN = "dry-run";
     public static final String HELP = "help";
 
@@ -53,6 +55,10 @@ public final class JobOptions {
             OptionSpec.value(CHECKPOINT_EVERY_ROUNDS, "0",
                     "Also checkpoint every N rounds (SGD steps), besides after every epoch; 0: after epochs only."),
             OptionSpec.value(KEEP_CHECKPOINTS, "3", "Complete checkpoints kept under <output>/checkpoints (the newest)."),
+            OptionSpec.value(LOCAL_STEPS, "1",
+                    "Minibatch steps each slot takes alone per round before the slots average parameters and momenta; 1 is exact DDP."),
+            OptionSpec.value(IMAGE_CACHE_MB, "1024",
+                    "Heap per slot for its decoded images (MB); the rest spill to a local file (0: all spill)."),
             OptionSpec.flag(DRY_RUN, "List the data and the split, build the model, write summary.json; train nothing."),
             OptionSpec.flag(HELP, "Print this help and exit."));
 

@@ -29,6 +29,8 @@ public record TrainingSettings(
         int gradientChunkFloats,
         int checkpointEveryRounds,
         int keepCheckpoints,
+        int imageCacheMb,
+        int localSteps,
         boolean dryRun) implements Serializable {
 
     public static final String RESNET50 = "resnet50";
@@ -54,6 +56,8 @@ public record TrainingSettings(
                 "must be in [1024, 1048576]", gradientChunkFloats);
         require(checkpointEveryRounds >= 0, JobOptions.CHECKPOINT_EVERY_ROUNDS, "must be at least 0", checkpointEveryRounds);
         require(keepCheckpoints >= 1, JobOptions.KEEP_CHECKPOINTS, "must be at least 1", keepCheckpoints);
+        require(localSteps >= 1, JobOptions.LOCAL_STEPS, "must be at least 1", localSteps);
+        require(imageCacheMb >= 0, JobOptions.IMAGE_CACHE_MB, "must be at least 0", imageCacheMb);
     }
 
     /** Builds the settings from merged option values ({@link JobOptions#merge}). */
@@ -80,6 +84,8 @@ public record TrainingSettings(
                 parseInt(values, JobOptions.CHUNK_FLOATS),
                 parseInt(values, JobOptions.CHECKPOINT_EVERY_ROUNDS),
                 parseInt(values, JobOptions.KEEP_CHECKPOINTS),
+                parseInt(values, JobOptions.IMAGE_CACHE_MB),
+                parseInt(values, JobOptions.LOCAL_STEPS),
                 parseBoolean(values, JobOptions.DRY_RUN));
     }
 
@@ -104,6 +110,8 @@ public record TrainingSettings(
         map.put(JobOptions.CHUNK_FLOATS, gradientChunkFloats);
         map.put(JobOptions.CHECKPOINT_EVERY_ROUNDS, checkpointEveryRounds);
         map.put(JobOptions.KEEP_CHECKPOINTS, keepCheckpoints);
+        map.put(JobOptions.IMAGE_CACHE_MB, imageCacheMb);
+        map.put(JobOptions.LOCAL_STEPS, localSteps);
         map.put(JobOptions.DRY_RUN, dryRun);
         return map;
     }
@@ -117,7 +125,7 @@ public record TrainingSettings(
         Map<String, String> shape = new LinkedHashMap<>();
         for (String option : java.util.List.of(JobOptions.SLOTS, JobOptions.BATCH_SIZE, JobOptions.LR, JobOptions.MOMENTUM,
                 JobOptions.LR_PATIENCE, JobOptions.LR_FACTOR, JobOptions.RESIZE, JobOptions.CROP, JobOptions.SEED,
-                JobOptions.TRAIN_FRACTION, JobOptions.SUBSET, JobOptions.MODEL)) {
+                JobOptions.TRAIN_FRACTION, JobOptions.SUBSET, JobOptions.MODEL, JobOptions.LOCAL_STEPS)) {
             shape.put(option, String.valueOf(asOptionMap().get(option)));
         }
         return shape;

@@ -118,6 +118,7 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
             if (slot == 0) {
                 writeOutputs();
             }
+            trainer.close();
             trainer = null;
             DeviceClaims.releaseShared(device);
         }

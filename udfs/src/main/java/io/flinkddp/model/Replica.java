@@ -29,6 +29,9 @@ public final class Replica {
     private final INDArray gradient;
     private final INDArray velocity;
     private final INDArray gradientSum;
+    /** Local steps only (allocated on first use): the parameters at the round's start, and the all-slot momentum sum. */
+    private INDArray roundStart;
+    private INDArray momentumSum;
     private final TopKOnForwardPass topK = new TopKOnForwardPass();
 
     public Replica(ComputationGraph net) {
@@ -78,6 +81,53 @@ public final class Replica {
         FloatBuffer source = gradient.data().asNioFloat();
         source.position((int) (gradient.offset() + offset));
         source.get(values);
+    }
+
+    /** Copies {@code values.length} momentum-buffer entries starting at {@code offset} into {@code values}. */
+    public void copyMomentum(long offset, float[] values) {
+        FloatBuffer source = velocity.data().asNioFloat();
+        source.position((int) (velocity.offset() + offset));
+        source.get(values);
+    }
+
+    /** Local steps: remembers the parameters at the start of a round of local steps. */
+    public void beginLocalSteps() {
+        if (roundStart == null) {
+            roundStart = params.dup();
+            momentumSum = Nd4j.zeros(params.dataType(), params.length());
+        } else {
+            roundStart.assign(params);
+        }
+    }
+
+    /** Local steps: one SGD step of this replica alone with the gradient of its last minibatch of {@code samples} images. */
+    public void applyLocalStep(long samples, double learningRate, double momentum) {
+        gradientSum.assign(gradient);
+        applyGradientSum(samples, learningRate, momentum);
+    }
+
+    /**
+     * Local steps: puts this replica's share of the round's averages where {@link #copyGradient} and
+     * {@link #copyMomentum} read them: its parameter move since {@link #beginLocalSteps} and its
+     * momentum buffer, each multiplied by the {@code samples} it trained on this round.
+     */
+    public void finishLocalSteps(long samples) {
+        gradient.assign(roundStart).subi(params).muli(samples);
+        velocity.muli(samples);
+    }
+
+    /** Local steps: writes one chunk of the all-replica momentum sum; see {@link #applyAverages}. */
+    public void putMomentumSum(long offset, float[] values) {
+        momentumSum.get(NDArrayIndex.interval(offset, offset + values.length)).assign(Nd4j.createFromArray(values));
+    }
+
+    /**
+     * Local steps: every replica takes the image-weighted averages of the round: parameters = start -
+     * move sum / samples, momentum = momentum sum / samples.
+     */
+    public void applyAverages(long globalSamples) {
+        params.assign(roundStart).subi(gradientSum.divi(globalSamples));
+        velocity.assign(momentumSum.divi(globalSamples));
     }
 
     /** Writes one chunk of the all-replica gradient sum; call for every chunk, then {@link #applyGradientSum}. */

@@ -2,13 +2,16 @@ package io.flinkddp.train;
 
 import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.data.DecodedImage;
+import io.flinkddp.data.ImageCache;
 import io.flinkddp.data.ImageBatch;
 import io.flinkddp.data.InvalidDataException;
 import io.flinkddp.data.Seeds;
 import io.flinkddp.data.SplitImage;
 import io.flinkddp.model.BatchStats;
 import io.flinkddp.model.Replica;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
@@ -31,6 +34,10 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * in a fresh order seeded by (seed, epoch, slot). Training finishes in the round that closes the last
  * epoch: {@code epochs x roundsPerEpoch + 2} rounds in all.
  *
+ * <p>With {@code --local-steps K > 1} a round is K minibatch steps on each replica alone, after which
+ * the slots average their parameters and momentum buffers (weighted by images), so the replicas are
+ * identical again at every round's end; an epoch is then ceil(largest shard / (batch x K)) rounds.
+ *
  * <p>Checkpoints: slot 0 takes a {@link TrainingState} in the round that closes an epoch, and every
  * {@code checkpointEveryRounds} steps, right after applying the step ({@link #takeCheckpoint}). A slot
  * {@link #restore}d from one goes on with the next step: its first round evaluates the epoch if the
@@ -42,11 +49,16 @@ public final class SlotTrainer {
     private final int slot;
     private final int numClasses;
     private final Replica replica;
-    private final List<DecodedImage> train = new ArrayList<>();
-    private final List<DecodedImage> validation = new ArrayList<>();
+    /** The shard's decoded images, on the heap up to --image-cache-mb, beyond it in a local spill file. */
+    private final ImageCache images;
+    /** Indices into {@link #images} of the training and validation images, by their seeded order. */
+    private final int[] train;
+    private final int[] validation;
     private final ReduceLrOnPlateau scheduler;
     private final List<EpochMetrics> history = new ArrayList<>();
     private final TrainingProgress progress;
+    /** Chunks of one full-length vector, and chunks a round sends: one vector (the gradient), or two with local steps (move, momentum). */
+    private final int gradientChunks;
     private final int chunkCount;
     private final List<Long> resumedFromSteps = new ArrayList<>();
     private long roundsPerEpoch;
@@ -75,13 +87,18 @@ public final class SlotTrainer {
         this.slot = slot;
         this.numClasses = numClasses;
         this.replica = new Replica(net);
+        this.images = new ImageCache(settings.imageCacheMb() * 1024L * 1024L, Path.of(System.getProperty("java.io.tmpdir")));
+        List<Integer> trainIndices = new ArrayList<>();
+        List<Integer> validationIndices = new ArrayList<>();
         for (DecodedImage image : shard) {
-            (image.role == SplitImage.TRAIN ? train : validation).add(image);
+            (image.role == SplitImage.TRAIN ? trainIndices : validationIndices).add(images.size());
+            images.add(image);
         }
-        train.sort(Comparator.comparingLong(image -> image.order));
-        validation.sort(Comparator.comparingLong(image -> image.order));
+        this.train = byOrder(trainIndices);
+        this.validation = byOrder(validationIndices);
         this.scheduler = new ReduceLrOnPlateau(settings.learningRate(), settings.lrPatienceEpochs(), settings.lrFactor());
-        this.chunkCount = (int) ((replica.numParams() + settings.gradientChunkFloats() - 1) / settings.gradientChunkFloats());
+        this.gradientChunks = (int) ((replica.numParams() + settings.gradientChunkFloats() - 1) / settings.gradientChunkFloats());
+        this.chunkCount = settings.localSteps() > 1 ? 2 * gradientChunks : gradientChunks;
         progress.learningRate = settings.learningRate();
     }
 
@@ -123,9 +140,9 @@ public final class SlotTrainer {
         RoundReport report = new RoundReport();
         progress.round = (int) (round + stepsRestored);
         if (round == 1) {
-            report.trainImages = train.size();
-            report.validationImages = validation.size();
-            report.largestTrainShard = train.size();
+            report.trainImages = train.length;
+            report.validationImages = validation.length;
+            report.largestTrainShard = train.length;
             report.restoredStepsMin = stepsRestored;
             report.restoredStepsMax = stepsRestored;
         } else {
@@ -163,7 +180,8 @@ public final class SlotTrainer {
             throw new IllegalStateException("the slots resumed from different checkpoints (steps " + firstRound.restoredStepsMin
                     + " and " + firstRound.restoredStepsMax + ")");
         }
-        long epochLength = (firstRound.largestTrainShard + settings.batchSizePerSlot() - 1) / settings.batchSizePerSlot();
+        long imagesPerRound = (long) settings.batchSizePerSlot() * settings.localSteps();
+        long epochLength = (firstRound.largestTrainShard + imagesPerRound - 1) / imagesPerRound;
         if (stepsRestored > 0 && epochLength != roundsPerEpoch) {
             throw new InvalidDataException("the checkpoint under " + settings.output() + " was written with " + roundsPerEpoch
                     + " rounds per epoch, but the images under " + settings.data() + " now give " + epochLength
@@ -213,9 +231,18 @@ public final class SlotTrainer {
             throw new IllegalStateException("expected " + chunkCount + " gradient chunks, received " + sums.size());
         }
         for (GradientChunk chunk : sums) {
-            replica.putGradientSum((long) chunk.index * settings.gradientChunkFloats(), chunk.values);
+            long offset = (long) (chunk.index % gradientChunks) * settings.gradientChunkFloats();
+            if (chunk.index < gradientChunks) {
+                replica.putGradientSum(offset, chunk.values);
+            } else {
+                replica.putMomentumSum(offset, chunk.values);
+            }
         }
-        replica.applyGradientSum(samples, scheduler.learningRate(), settings.momentum());
+        if (settings.localSteps() > 1) {
+            replica.applyAverages(samples);
+        } else {
+            replica.applyGradientSum(samples, scheduler.learningRate(), settings.momentum());
+        }
         stepsApplied++;
     }
 
@@ -225,8 +252,8 @@ public final class SlotTrainer {
         evaluatedTrain = epochTrain;
         epochTrain = BatchStats.EMPTY;
         BatchStats scores = BatchStats.EMPTY;
-        for (int from = 0; from < validation.size(); from += settings.batchSizePerSlot()) {
-            List<DecodedImage> batch = validation.subList(from, Math.min(from + settings.batchSizePerSlot(), validation.size()));
+        for (int from = 0; from < validation.length; from += settings.batchSizePerSlot()) {
+            int[] batch = Arrays.copyOfRange(validation, from, Math.min(from + settings.batchSizePerSlot(), validation.length));
             scores = scores.plus(replica.evaluate(ImageBatch.features(pixels(batch), settings.cropPixels()), labels(batch)));
         }
         report.validation = scores;
@@ -236,33 +263,60 @@ public final class SlotTrainer {
         evaluatedEpochSeconds = (System.nanoTime() - epochStartNanos) / 1e9;
     }
 
+    /**
+     * Computes round {@code step}'s work and emits it in chunks. With one local step (exact DDP): the
+     * gradient of the step's minibatch, as a sum over its images. With K local steps: K minibatch steps
+     * on this replica alone, then its parameter move and momentum buffer, each multiplied by its image
+     * count, so that the all-slot sums divided by all images are image-weighted averages.
+     */
     private void computeGradient(long step, RoundReport report, Consumer<GradientChunk> out) {
         int epoch = step == 0 ? 0 : (int) (step / roundsPerEpoch);
-        int batchIndex = step == 0 ? 0 : (int) (step % roundsPerEpoch);
-        if (batchIndex == 0) {
+        int roundOfEpoch = step == 0 ? 0 : (int) (step % roundsPerEpoch);
+        if (roundOfEpoch == 0) {
             epochStartNanos = System.nanoTime();
         }
         progress.epoch = epoch + 1;
-        int from = batchIndex * settings.batchSizePerSlot();
-        int to = Math.min(from + settings.batchSizePerSlot(), train.size());
-        if (from >= to) {
+        int localSteps = settings.localSteps();
+        BatchStats roundStats = BatchStats.EMPTY;
+        if (localSteps > 1) {
+            replica.beginLocalSteps();   // also on a slot without images left: it applies the others' averages from here
+        }
+        for (int k = 0; k < localSteps; k++) {
+            int from = (roundOfEpoch * localSteps + k) * settings.batchSizePerSlot();
+            int to = Math.min(from + settings.batchSizePerSlot(), train.length);
+            if (from >= to) {
+                break;
+            }
+            int[] positions = orderOf(epoch);
+            int[] batch = new int[to - from];
+            for (int i = from; i < to; i++) {
+                batch[i - from] = train[positions[i]];
+            }
+            int[] labels = labels(batch);
+            BatchStats stats = replica.computeGradient(ImageBatch.features(pixels(batch), settings.cropPixels()),
+                    ImageBatch.oneHot(labels, numClasses), labels);
+            roundStats = roundStats.plus(stats);
+            if (localSteps > 1) {
+                replica.applyLocalStep(stats.samples(), scheduler.learningRate(), settings.momentum());
+            }
+        }
+        if (roundStats.samples() == 0) {
             return;
         }
-        int[] positions = orderOf(epoch);
-        List<DecodedImage> batch = new ArrayList<>(to - from);
-        for (int i = from; i < to; i++) {
-            batch.add(train.get(positions[i]));
+        report.roundTrain = roundStats;
+        report.roundSamples = roundStats.samples();
+        if (localSteps > 1) {
+            replica.finishLocalSteps(roundStats.samples());
         }
-        int[] labels = labels(batch);
-        BatchStats stats = replica.computeGradient(ImageBatch.features(pixels(batch), settings.cropPixels()),
-                ImageBatch.oneHot(labels, numClasses), labels);
-        report.roundTrain = stats;
-        report.roundSamples = stats.samples();
         long numParams = replica.numParams();
         for (int i = 0; i < chunkCount; i++) {
-            long offset = (long) i * settings.gradientChunkFloats();
+            long offset = (long) (i % gradientChunks) * settings.gradientChunkFloats();
             float[] values = new float[(int) Math.min(settings.gradientChunkFloats(), numParams - offset)];
-            replica.copyGradient(offset, values);
+            if (i < gradientChunks) {
+                replica.copyGradient(offset, values);
+            } else {
+                replica.copyMomentum(offset, values);
+            }
             out.accept(new GradientChunk(i, values));
         }
     }
@@ -270,7 +324,7 @@ public final class SlotTrainer {
     /** This epoch's visiting order of the training shard: a permutation seeded by (seed, epoch, slot). */
     private int[] orderOf(int epoch) {
         if (epoch != orderEpoch) {
-            order = new int[train.size()];
+            order = new int[train.length];
             for (int i = 0; i < order.length; i++) {
                 order[i] = i;
             }
@@ -286,16 +340,25 @@ public final class SlotTrainer {
         return order;
     }
 
-    private static List<byte[]> pixels(List<DecodedImage> batch) {
-        List<byte[]> pixels = new ArrayList<>(batch.size());
-        for (DecodedImage image : batch) {
-            pixels.add(image.pixels);
+    private int[] byOrder(List<Integer> indices) {
+        return indices.stream().sorted(Comparator.comparingLong(images::order)).mapToInt(Integer::intValue).toArray();
+    }
+
+    private List<byte[]> pixels(int[] batch) {
+        List<byte[]> pixels = new ArrayList<>(batch.length);
+        for (int index : batch) {
+            pixels.add(images.pixels(index));
         }
         return pixels;
     }
 
-    private static int[] labels(List<DecodedImage> batch) {
-        return batch.stream().mapToInt(image -> image.label).toArray();
+    private int[] labels(int[] batch) {
+        return Arrays.stream(batch).map(images::label).toArray();
+    }
+
+    /** Frees the spill file of the shard's images. */
+    public void close() {
+        images.close();
     }
 
     public boolean finished() {

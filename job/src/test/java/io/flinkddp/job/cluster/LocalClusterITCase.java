@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,66 +20,183 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real standalone cluster (bin/local-cluster: a JobManager and two TaskManager processes) and the
- * real CLI (bin/flink run, detached) with the packaged job jar. Two submissions to the same cluster
- * both reach FINISHED, as seen through the REST API, with the training slots on both TaskManagers.
+ * A real standalone cluster (bin/local-cluster: a JobManager and three TaskManager processes) and the
+ * real CLI (bin/flink) with the packaged job jar, watched through the REST API:
+ * <ol>
+ *   <li>a reference run finishes, its gauges change while it runs, its slots sit on two TaskManagers;</li>
+ *   <li>a second submission, whose client is killed (SIGKILL) right after submitting, finishes too;</li>
+ *   <li>a run cancelled after its first epoch and resubmitted resumes, and ends like the reference;</li>
+ *   <li>a run whose TaskManager running a training slot is killed (SIGKILL) in epoch 2 restarts, resumes
+ *       from its newest checkpoint, and finishes with epochs 1 to 3 once each and the reference's accuracy.</li>
+ * </ol>
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalClusterITCase {
 
     static final Path REPO = Path.of(System.getProperty("maven.multiModuleProjectDirectory", "..")).toAbsolutePath().normalize();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** 800 training images over 2 slots at batch 25: 16 rounds per epoch, 48 steps. */
+    private static final int ROUNDS_PER_EPOCH = 16;
 
     @TempDir
-    Path temp;
+    static Path temp;
+    static Path dir;
+    static int port;
+    static List<String> reference;
 
-    @Test
-    void twoSubmissionsToOneClusterBothFinish() throws Exception {
-        Path dir = temp.resolve("cluster");
-        int port;
+    @BeforeAll
+    static void startCluster() throws Exception {
+        dir = temp.resolve("cluster");
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        run(dir, "bin/local-cluster", "start", "--taskmanagers", "2", "--port", String.valueOf(port), "--dir", dir.toString());
-        try {
-            for (int i = 1; i <= 2; i++) {
-                Path output = temp.resolve("run-" + i);
-                String submitted = run(dir, "bin/flink", "run", "-d", "-m", "127.0.0.1:" + port,
-                        REPO.resolve("job/target/flink-ddp-job.jar").toString(),
-                        "--data", REPO.resolve("samples/fashion-mnist").toUri().toString(), "--output", output.toString(),
-                        "--slots", "2", "--crop", "32", "--epochs", "3", "--model", "cnn-small", "--batch-size", "25");
-                Matcher id = Pattern.compile("JobID ([0-9a-f]{32})").matcher(submitted);
-                assertTrue(id.find(), submitted);
-                if (i == 1) {
-                    assertTrainingMetricsChange(port, id.group(1));
-                }
-                JsonNode job = waitForEnd(port, id.group(1));
-                assertEquals("FINISHED", job.get("state").asText(), "submission " + i);
-                assertTrue(Files.exists(output.resolve("summary.json")), "submission " + i + " wrote its outputs");
-                assertEquals(2, trainingTaskManagers(port, job).size(), "train-round ran on both TaskManagers");
+        run("bin/local-cluster", "start", "--taskmanagers", "3", "--port", String.valueOf(port), "--dir", dir.toString());
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        run("bin/local-cluster", "stop", "--dir", dir.toString());
+    }
+
+    @Test
+    @Order(1)
+    void referenceRunFinishesWithLiveMetricsOnTwoTaskManagers() throws Exception {
+        Path output = temp.resolve("reference");
+        String job = submitDetached(output);
+        assertTrainingMetricsChange(job);
+        JsonNode done = waitForEnd(job);
+        assertEquals("FINISHED", done.get("state").asText());
+        assertEquals(2, trainingTaskManagers(job).size(), "train-round ran on two TaskManagers");
+        reference = metrics(output);
+        assertEquals(3, reference.size());
+    }
+
+    @Test
+    @Order(2)
+    void aSecondSubmissionWhoseClientIsKilledFinishes() throws Exception {
+        Path output = temp.resolve("client-killed");
+        Process client = start(flinkRun(false, output));
+        String job = waitForNewJob();
+        client.destroyForcibly();   // SIGKILL
+        assertTrue(client.waitFor(30, TimeUnit.SECONDS));
+        assertEquals("FINISHED", waitForEnd(job).get("state").asText());
+        assertSameMetrics(metrics(output));
+    }
+
+    @Test
+    @Order(3)
+    void aCancelledRunResubmittedResumes() throws Exception {
+        Path output = temp.resolve("cancelled");
+        String job = submitDetached(output);
+        waitUntil(() -> Files.exists(output.resolve("metrics.jsonl")), "epoch 1 ends");
+        run("bin/flink", "cancel", "-m", "127.0.0.1:" + port, job);
+        assertEquals("CANCELED", waitForEnd(job).get("state").asText());
+        long newestAtCancel = newestCheckpointStep(output);
+        assertTrue(newestAtCancel >= ROUNDS_PER_EPOCH, "a checkpoint after epoch 1: step " + newestAtCancel);
+
+        String again = submitDetached(output);
+        assertEquals("FINISHED", waitForEnd(again).get("state").asText());
+        JsonNode summary = JSON.readTree(output.resolve("summary.json").toFile());
+        long resumedFrom = summary.get("resumed_from_steps").get(0).asLong();
+        assertTrue(resumedFrom >= newestAtCancel, "resumed from step " + resumedFrom + ", newest at cancel " + newestAtCancel);
+        assertSameMetrics(metrics(output));
+    }
+
+    @Test
+    @Order(4)
+    void aKilledTaskManagerCostsOnlyTheWorkSinceTheLastCheckpoint() throws Exception {
+        Path output = temp.resolve("taskmanager-killed");
+        String job = submitDetached(output, "--checkpoint-every-rounds", "4");
+        waitUntil(() -> newestCheckpointStep(output) >= ROUNDS_PER_EPOCH + 4, "a checkpoint in epoch 2");
+        String victim = trainingTaskManagers(job).iterator().next();
+        long newestAtKill = newestCheckpointStep(output);
+        long pid = Long.parseLong(Files.readString(dir.resolve("pids/" + victim + ".pid")).trim());
+        new ProcessBuilder("kill", "-9", String.valueOf(pid)).start().waitFor();
+
+        assertEquals("FINISHED", waitForEnd(job).get("state").asText());
+        JsonNode summary = JSON.readTree(output.resolve("summary.json").toFile());
+        JsonNode resumes = summary.get("resumed_from_steps");
+        assertTrue(resumes.size() >= 1 && resumes.get(0).asLong() >= newestAtKill,
+                "resumed from " + resumes + ", newest checkpoint at the kill was of step " + newestAtKill);
+        List<String> metrics = metrics(output);
+        assertEquals(3, metrics.size(), "epochs 1 to 3 once each: " + metrics);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(i + 1, JSON.readTree(metrics.get(i)).get("epoch").asInt());
+        }
+        double top1 = JSON.readTree(metrics.get(2)).get("val_top1").asDouble();
+        double referenceTop1 = JSON.readTree(reference.get(2)).get("val_top1").asDouble();
+        assertEquals(referenceTop1, top1, 0.02, "final validation top-1 against the uninterrupted run");
+    }
+
+    private static String submitDetached(Path output, String... more) throws Exception {
+        String submitted = run(flinkRun(true, output, more).toArray(String[]::new));
+        Matcher id = Pattern.compile("JobID ([0-9a-f]{32})").matcher(submitted);
+        assertTrue(id.find(), submitted);
+        return id.group(1);
+    }
+
+    private static List<String> flinkRun(boolean detached, Path output, String... more) {
+        List<String> args = new ArrayList<>(List.of("bin/flink", "run"));
+        if (detached) {
+            args.add("-d");
+        }
+        args.addAll(List.of("-m", "127.0.0.1:" + port, REPO.resolve("job/target/flink-ddp-job.jar").toString(),
+                "--data", REPO.resolve("samples/fashion-mnist").toUri().toString(), "--output", output.toString(),
+                "--slots", "2", "--crop", "32", "--epochs", "3", "--model", "cnn-small", "--batch-size", "25"));
+        args.addAll(List.of(more));
+        return args;
+    }
+
+    private static List<String> metrics(Path output) throws IOException {
+        return Files.readAllLines(output.resolve("metrics.jsonl"));
+    }
+
+    /** Epochs 1 to 3 with the reference's losses, accuracies and rates (timings differ from run to run). */
+    private static void assertSameMetrics(List<String> actual) throws IOException {
+        assertEquals(reference.size(), actual.size(), "epochs in " + actual);
+        for (int i = 0; i < reference.size(); i++) {
+            JsonNode want = JSON.readTree(reference.get(i));
+            JsonNode got = JSON.readTree(actual.get(i));
+            for (String key : List.of("epoch", "train_loss", "train_top1", "val_loss", "val_top1", "val_top5", "lr")) {
+                double expected = want.get(key).asDouble();
+                assertEquals(expected, got.get(key).asDouble(), 1e-6 * Math.max(1, Math.abs(expected)), key + " of epoch " + (i + 1));
             }
-        } finally {
-            run(dir, "bin/local-cluster", "stop", "--dir", dir.toString());
+        }
+    }
+
+    private static long newestCheckpointStep(Path output) throws IOException {
+        Path checkpoints = output.resolve("checkpoints");
+        if (!Files.isDirectory(checkpoints)) {
+            return -1;
+        }
+        try (Stream<Path> folders = Files.list(checkpoints)) {
+            return folders.filter(folder -> Files.exists(folder.resolve("manifest.json")))
+                    .mapToLong(folder -> Long.parseLong(folder.getFileName().toString().replaceAll("step-0*(\\d+)-.*", "$1")))
+                    .max().orElse(-1);
         }
     }
 
     /** Reads train-round's gauges through the REST API while the job runs: the round and epoch move on. */
-    private static void assertTrainingMetricsChange(int port, String jobId) throws Exception {
+    private static void assertTrainingMetricsChange(String jobId) throws Exception {
         String vertex = null;
         String prefix = null;
         Set<String> rounds = new HashSet<>();
         Set<String> epochs = new HashSet<>();
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (System.nanoTime() < deadline && rounds.size() < 3) {
-            JsonNode job = rest(port, "/jobs/" + jobId);
+            JsonNode job = rest("/jobs/" + jobId);
             if (vertex == null) {
-                for (JsonNode v : job.get("vertices")) {
-                    if (v.get("name").asText().contains("train-round")) {
-                        vertex = v.get("id").asText();
-                    }
-                }
+                vertex = trainRoundVertex(job);
                 List<String> names = new ArrayList<>();
                 job.get("vertices").forEach(v -> names.add(v.get("name").asText()));
                 for (String operator : List.of("list-images", "split", "decode-images", "train-round", "sum-gradients")) {
@@ -86,14 +204,14 @@ class LocalClusterITCase {
                 }
             }
             if (prefix == null) {
-                for (JsonNode metric : rest(port, "/jobs/" + jobId + "/vertices/" + vertex + "/metrics")) {
+                for (JsonNode metric : rest("/jobs/" + jobId + "/vertices/" + vertex + "/metrics")) {
                     String name = metric.get("id").asText();
                     if (name.startsWith("0.") && name.endsWith(".training.round")) {
                         prefix = name.substring(0, name.length() - "round".length());
                     }
                 }
             } else {
-                JsonNode values = rest(port, "/jobs/" + jobId + "/vertices/" + vertex + "/metrics?get=" + prefix + "round,"
+                JsonNode values = rest("/jobs/" + jobId + "/vertices/" + vertex + "/metrics?get=" + prefix + "round,"
                         + prefix + "epoch," + prefix + "learningRate," + prefix + "valTop1," + prefix + "imagesPerSecond");
                 for (JsonNode value : values) {
                     if (value.get("id").asText().endsWith(".round")) {
@@ -109,43 +227,90 @@ class LocalClusterITCase {
         assertTrue(!epochs.isEmpty(), "training.epoch is reported");
     }
 
-    private static JsonNode waitForEnd(int port, String jobId) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    private static String trainRoundVertex(JsonNode job) {
+        for (JsonNode v : job.get("vertices")) {
+            if (v.get("name").asText().contains("train-round")) {
+                return v.get("id").asText();
+            }
+        }
+        throw new AssertionError("no train-round vertex in " + job);
+    }
+
+    /** The id of a job that appears, not yet ended, after this call. */
+    private static String waitForNewJob() throws Exception {
+        Set<String> known = new HashSet<>();
+        for (JsonNode job : rest("/jobs/overview").get("jobs")) {
+            known.add(job.get("jid").asText());
+        }
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (System.nanoTime() < deadline) {
-            JsonNode job = rest(port, "/jobs/" + jobId);
+            for (JsonNode job : rest("/jobs/overview").get("jobs")) {
+                if (!known.contains(job.get("jid").asText())) {
+                    return job.get("jid").asText();
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no job was submitted within 2 minutes");
+    }
+
+    private static JsonNode waitForEnd(String jobId) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(6);
+        while (System.nanoTime() < deadline) {
+            JsonNode job = rest("/jobs/" + jobId);
             String state = job.get("state").asText();
             if (Set.of("FINISHED", "FAILED", "CANCELED").contains(state)) {
                 return job;
             }
             Thread.sleep(500);
         }
-        throw new AssertionError("job " + jobId + " did not end within 5 minutes");
+        throw new AssertionError("job " + jobId + " did not end within 6 minutes");
     }
 
-    private static Set<String> trainingTaskManagers(int port, JsonNode job) throws Exception {
-        Set<String> taskManagers = new HashSet<>();
-        for (JsonNode vertex : job.get("vertices")) {
-            if (vertex.get("name").asText().contains("train-round")) {
-                JsonNode details = rest(port, "/jobs/" + job.get("jid").asText() + "/vertices/" + vertex.get("id").asText());
-                for (JsonNode subtask : details.get("subtasks")) {
-                    taskManagers.add(subtask.get("taskmanager-id").asText());
-                }
+    private interface Check {
+        boolean holds() throws Exception;
+    }
+
+    private static void waitUntil(Check check, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (!check.holds()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("waited 5 minutes in vain for: " + what);
             }
+            Thread.sleep(200);
+        }
+    }
+
+    /** Resource ids (taskmanager-N, as bin/local-cluster names them) of the TaskManagers running train-round. */
+    private static Set<String> trainingTaskManagers(String jobId) throws Exception {
+        Set<String> taskManagers = new HashSet<>();
+        JsonNode details = rest("/jobs/" + jobId + "/vertices/" + trainRoundVertex(rest("/jobs/" + jobId)));
+        for (JsonNode subtask : details.get("subtasks")) {
+            taskManagers.add(subtask.get("taskmanager-id").asText());
         }
         return taskManagers;
     }
 
-    private static JsonNode rest(int port, String path) throws Exception {
+    private static JsonNode rest(String path) throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
-        return new ObjectMapper().readTree(response.body());
+        return JSON.readTree(response.body());
     }
 
-    private static String run(Path clusterDir, String... command) throws Exception {
+    private static Process start(List<String> command) throws IOException {
+        List<String> args = new ArrayList<>(List.of("bash", REPO.resolve(command.get(0)).toString()));
+        args.addAll(command.subList(1, command.size()));
+        ProcessBuilder builder = new ProcessBuilder(args).redirectErrorStream(true)
+                .redirectOutput(temp.resolve("client-" + System.nanoTime() + ".log").toFile());
+        builder.environment().put("LOCAL_CLUSTER_DIR", dir.toString());
+        return builder.start();
+    }
+
+    private static String run(String... command) throws Exception {
         List<String> args = new ArrayList<>(List.of("bash", REPO.resolve(command[0]).toString()));
         args.addAll(List.of(command).subList(1, command.length));
         ProcessBuilder builder = new ProcessBuilder(args).redirectErrorStream(true);
-        builder.environment().put("LOCAL_CLUSTER_DIR", clusterDir.toString());
+        builder.environment().put("LOCAL_CLUSTER_DIR", dir.toString());
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes());
         assertTrue(process.waitFor(5, TimeUnit.MINUTES), String.join(" ", command) + " did not end");
