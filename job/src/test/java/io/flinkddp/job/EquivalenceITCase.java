@@ -36,8 +36,10 @@ class EquivalenceITCase {
         Path data = writeTwoClassImages(temp.resolve("data"), 10);
         Path twoSlots = temp.resolve("two-slots");
         Path oneSlot = temp.resolve("one-slot");
-        // 20 images: 16 train. Two slots of 8 and one slot of 16 each take one round per epoch.
-        TrainJob.train(TrainLocal.localEnvironment(null, settings(data, twoSlots, 2, 8)), settings(data, twoSlots, 2, 8));
+        // 20 images: 16 train. Two slots of 8 and one slot of 16 each take one round per epoch. The two
+        // slots keep their images in the spill file (--image-cache-mb 0), the one slot on the heap.
+        TrainingSettings spilled = settings(data, twoSlots, 2, 8, "--image-cache-mb", "0");
+        TrainJob.train(TrainLocal.localEnvironment(null, spilled), spilled);
         TrainJob.train(TrainLocal.localEnvironment(null, settings(data, oneSlot, 1, 16)), settings(data, oneSlot, 1, 16));
 
         JsonNode summary = new ObjectMapper().readTree(twoSlots.resolve("summary.json").toFile());

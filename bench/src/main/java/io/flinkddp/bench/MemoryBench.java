@@ -1,0 +1,74 @@
+package io.flinkddp.bench;
+
+import io.flinkddp.data.ImageBatch;
+import io.flinkddp.model.Networks;
+import io.flinkddp.model.Replica;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import org.bytedeco.javacpp.Pointer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+
+/**
+ * Peak memory of one slot's training step: ResNet50 (torchvision's, 120 classes as Stanford Dogs),
+ * {@code steps} steps of forward, backward and our SGD update on random images. Prints one line:
+ * peak RSS (VmHWM), peak heap (sum of the heap pools' peaks), and the peak of ND4J's off-heap
+ * allocations as JavaCPP counts them.
+ *
+ * <p>Usage: MemoryBench BATCH PIXELS STEPS
+ */
+public final class MemoryBench {
+
+    public static void main(String[] args) throws Exception {
+        int batch = Integer.parseInt(args[0]);
+        int pixels = Integer.parseInt(args[1]);
+        int steps = Integer.parseInt(args[2]);
+        int classes = 120;
+        ComputationGraph net = new ComputationGraph(Networks.resNet50(classes, pixels, 42, 0.01, 0.9));
+        net.init();
+        Replica replica = new Replica(net);
+        Random random = new Random(1);
+        List<byte[]> images = new ArrayList<>();
+        for (int i = 0; i < batch; i++) {
+            byte[] image = new byte[pixels * pixels * 3];
+            random.nextBytes(image);
+            images.add(image);
+        }
+        int[] labels = random.ints(batch, 0, classes).toArray();
+        long offHeapPeak = 0;
+        String outcome = "ok";
+        try {
+            for (int step = 0; step < steps; step++) {
+                replica.computeGradient(ImageBatch.features(images, pixels), ImageBatch.oneHot(labels, classes), labels);
+                offHeapPeak = Math.max(offHeapPeak, Pointer.totalBytes());
+                replica.applyGradientSum(batch, 0.01, 0.9);
+                offHeapPeak = Math.max(offHeapPeak, Pointer.totalBytes());
+            }
+        } catch (OutOfMemoryError | RuntimeException e) {
+            outcome = "out-of-memory: " + e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+        }
+        long heapPeak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                heapPeak += pool.getPeakUsage().getUsed();
+            }
+        }
+        System.out.printf(Locale.ROOT, "dl4j batch=%d px=%d steps=%d peak_rss_mb=%.0f heap_peak_mb=%.0f offheap_peak_mb=%.0f outcome=%s%n",
+                batch, pixels, steps, peakRssKb() / 1024.0, heapPeak / 1048576.0, offHeapPeak / 1048576.0, outcome);
+    }
+
+    static long peakRssKb() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+}
