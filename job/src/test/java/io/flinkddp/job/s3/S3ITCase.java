@@ -104,6 +104,30 @@ class S3ITCase {
     }
 
     @Test
+    void checkpointsLiveInTheBucketAndARunResumesFromThem() throws Exception {
+        useConf(conf);
+        String[] run = {"--data", "s3://images/sample", "--output", "s3://runs/resumed", "--slots", "2", "--crop", "32",
+            "--batch-size", "50", "--model", "cnn-small", "--keep-checkpoints", "2", "--checkpoint-every-rounds", "3"};
+        JobRunner first = JobRunner.run(conf, concat(run, new String[] {"--epochs", "2"}));
+        assertEquals(0, first.exitCode(), first.err());
+        List<String> checkpoints = list("s3://runs/resumed/checkpoints");
+        assertEquals(2, checkpoints.size(), "--keep-checkpoints 2: " + checkpoints);
+        for (String checkpoint : checkpoints) {
+            assertEquals(List.of("manifest.json", "state.bin"),
+                    list("s3://runs/resumed/checkpoints/" + checkpoint).stream().sorted().toList(), checkpoint);
+        }
+
+        JobRunner more = JobRunner.run(conf, concat(run, new String[] {"--epochs", "3"}));
+        assertEquals(0, more.exitCode(), more.err());
+        JsonNode summary = readJson("s3://runs/resumed/summary.json");
+        assertEquals(3, summary.get("epochs_completed").asInt());
+        long largestShard = (summary.get("images").get("train").asLong() + 1) / 2;
+        long roundsPerEpoch = (largestShard + 49) / 50;
+        assertEquals(2 * roundsPerEpoch, summary.get("resumed_from_steps").get(0).asLong(), "resumed after epoch 2");
+        assertTrue(list("s3://runs/resumed").stream().noneMatch(name -> name.contains("inprogress")));
+    }
+
+    @Test
     void storageFailuresFailFastNamingBucketAndEndpoint() throws Exception {
         String[] rest = {"--output", "s3://runs/never", "--crop", "32", "--model", "cnn-small", "--epochs", "1"};
 
