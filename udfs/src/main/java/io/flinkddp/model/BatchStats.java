@@ -1,5 +1,9 @@
 package io.flinkddp.model;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 /**
  * Sums over a set of images: how many, their summed cross-entropy loss, and how many had the true
  * class first (top-1) or among the first five (top-5). Sums, not means, so that slots add up.
@@ -7,6 +11,17 @@ package io.flinkddp.model;
 public record BatchStats(long samples, double lossSum, long top1, long top5) implements java.io.Serializable {
 
     public static final BatchStats EMPTY = new BatchStats(0, 0, 0, 0);
+
+    public void write(DataOutput out) throws IOException {
+        out.writeLong(samples);
+        out.writeDouble(lossSum);
+        out.writeLong(top1);
+        out.writeLong(top5);
+    }
+
+    public static BatchStats read(DataInput in) throws IOException {
+        return new BatchStats(in.readLong(), in.readDouble(), in.readLong(), in.readLong());
+    }
 
     public BatchStats plus(BatchStats other) {
         return new BatchStats(samples + other.samples, lossSum + other.lossSum, top1 + other.top1, top5 + other.top5);

@@ -58,8 +58,8 @@ public class RoundReport implements Value {
         out.writeLong(validationImages);
         out.writeLong(largestTrainShard);
         out.writeInt(evaluatedEpoch);
-        writeStats(out, roundTrain);
-        writeStats(out, validation);
+        roundTrain.write(out);
+        validation.write(out);
         out.writeLong(fingerprintMin);
         out.writeLong(fingerprintMax);
         out.writeBoolean(finished);
@@ -74,23 +74,12 @@ public class RoundReport implements Value {
         validationImages = in.readLong();
         largestTrainShard = in.readLong();
         evaluatedEpoch = in.readInt();
-        roundTrain = readStats(in);
-        validation = readStats(in);
+        roundTrain = BatchStats.read(in);
+        validation = BatchStats.read(in);
         fingerprintMin = in.readLong();
         fingerprintMax = in.readLong();
         finished = in.readBoolean();
         restoredStepsMin = in.readLong();
         restoredStepsMax = in.readLong();
-    }
-
-    private static void writeStats(DataOutputView out, BatchStats stats) throws IOException {
-        out.writeLong(stats.samples());
-        out.writeDouble(stats.lossSum());
-        out.writeLong(stats.top1());
-        out.writeLong(stats.top5());
-    }
-
-    private static BatchStats readStats(DataInputView in) throws IOException {
-        return new BatchStats(in.readLong(), in.readDouble(), in.readLong(), in.readLong());
     }
 }

@@ -61,7 +61,7 @@ public record TrainingState(
         out.writeDouble(learningRate);
         out.writeDouble(bestValidationLoss);
         out.writeInt(badEpochs);
-        writeStats(out, epochTrain);
+        epochTrain.write(out);
         out.writeDouble(epochElapsedSeconds);
         out.writeInt(history.size());
         for (EpochMetrics m : history) {
@@ -94,7 +94,7 @@ public record TrainingState(
         double learningRate = in.readDouble();
         double best = in.readDouble();
         int badEpochs = in.readInt();
-        BatchStats epochTrain = readStats(in);
+        BatchStats epochTrain = BatchStats.read(in);
         double elapsed = in.readDouble();
         int epochs = in.readInt();
         List<EpochMetrics> history = new ArrayList<>(epochs);
@@ -109,17 +109,6 @@ public record TrainingState(
         }
         return new TrainingState(steps, roundsPerEpoch, train, validation, learningRate, best, badEpochs, epochTrain, elapsed,
                 history, resumed, readFloats(in), readFloats(in));
-    }
-
-    private static void writeStats(DataOutputStream out, BatchStats stats) throws IOException {
-        out.writeLong(stats.samples());
-        out.writeDouble(stats.lossSum());
-        out.writeLong(stats.top1());
-        out.writeLong(stats.top5());
-    }
-
-    private static BatchStats readStats(DataInputStream in) throws IOException {
-        return new BatchStats(in.readLong(), in.readDouble(), in.readLong(), in.readLong());
     }
 
     private static void writeFloats(DataOutputStream out, float[] values) throws IOException {
