@@ -61,8 +61,8 @@ levers)
   ;;
 samediff)
   for round in $(seq 1 "$ROUNDS"); do
-    bench_java io.flinkddp.bench.BlockBench 2>>"${LOG%.log}.err.log" | tee -a "$LOG"
-    "$PEER_PYTHON" "$HERE/bench/block_peer.py" | tee -a "$LOG"
+    bench_java io.flinkddp.bench.BlockBench --steps "$STEPS" --warmup "$WARMUP" 2>>"${LOG%.log}.err.log" | tee -a "$LOG"
+    "$PEER_PYTHON" "$HERE/bench/block_peer.py" --steps "$STEPS" --warmup "$WARMUP" | tee -a "$LOG"
   done
   "$PEER_PYTHON" "$HERE/bench/step_summary.py" "$LOG" | tee "$RESULTS/step-samediff.txt"
   ;;

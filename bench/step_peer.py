@@ -1,6 +1,6 @@
 """1. Compute per step, the PyTorch peer of StepBench: torchvision resnet50, one training step
 (zero_grad, forward, cross-entropy, backward, SGD lr 0.01 momentum 0.9) on random inputs.
-Prints `step torch BATCH SIZE STEP_S` per measured step. --profile CONFIG prints a per-operator-class
+Prints `step torch BATCH SIZE STEP_S CPU_S` per measured step (CPU_S: process CPU time, all threads). --profile CONFIG prints a per-operator-class
 profile of one step (autograd profiler, self CPU time) instead.
 Run by Debian's python3: /usr/bin/python3 bench/step_peer.py --configs 8x64,32x224 --steps 3
 """
@@ -91,9 +91,11 @@ def main():
             step()
             print(f"# warmup torch {b} {s} {time.perf_counter() - t0:.4f}")
         for _ in range(args.steps):
+            c0 = time.process_time()
             t0 = time.perf_counter()
             step()
-            print(f"step torch {b} {s} {time.perf_counter() - t0:.4f}", flush=True)
+            wall = time.perf_counter() - t0
+            print(f"step torch {b} {s} {wall:.4f} {time.process_time() - c0:.4f}", flush=True)
 
 
 if __name__ == "__main__":

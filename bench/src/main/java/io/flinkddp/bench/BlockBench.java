@@ -24,7 +24,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * The SameDiff lever of "1. Compute per step", as a small experiment: one ResNet block unit, a 3x3
  * convolution (no bias) + training-mode batch norm + ReLU, with a mean-squared-error loss, forward and
  * backward (gradients only, no update), written once with DL4J layers (as Networks builds them) and once
- * in SameDiff. Peer: bench/block_peer.py. Prints {@code step LABEL BATCH SIZE SECONDS} lines.
+ * in SameDiff (batch norm spelled out in SameDiff ops, see below). Peer: bench/block_peer.py. Prints {@code step LABEL BATCH SIZE SECONDS} lines.
  * Options: {@code --batch 8 --channels 64 --size 56 --steps 5 --warmup 2}.
  */
 public final class BlockBench {
@@ -100,9 +100,13 @@ public final class BlockBench {
                 .paddingMode(org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode.VALID)
                 .dataFormat("NCHW").build();
         SDVariable z = sd.cnn().conv2d(in, w, conv);
-        SDVariable mean = z.mean(false, 0, 2, 3);
-        SDVariable variance = sd.variance(z, false, 0, 2, 3);
-        SDVariable normed = sd.nn().batchNorm(z, mean, variance, gamma, beta, 1e-5, 1);
+        // Training-mode batch norm written out: SameDiff's batchNorm op fails to differentiate in M2.1
+        // ("Invalid axis argument ... Got null"), so normalise with the batch's statistics by hand.
+        SDVariable mean = z.mean(true, 0, 2, 3);
+        SDVariable centered = z.sub(mean);
+        SDVariable variance = centered.mul(centered).mean(true, 0, 2, 3);
+        SDVariable scale = sd.math().rsqrt(variance.add(1e-5)).mul(sd.reshape(gamma, 1, channels, 1, 1));
+        SDVariable normed = centered.mul(scale).add(sd.reshape(beta, 1, channels, 1, 1));
         SDVariable out = sd.nn().relu(normed, 0);
         sd.loss().meanSquaredError("loss", label, out, null);
         sd.setLossVariables("loss");

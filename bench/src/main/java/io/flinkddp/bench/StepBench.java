@@ -15,8 +15,10 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * 1. Compute per step: our ResNet50 training step (forward, backward, our SGD momentum step) on random
  * inputs, the peer of {@code bench/step_peer.py}. Prints one line per measured step:
- * {@code step dl4j BATCH SIZE STEP_S GRADIENT_S UPDATE_S EXCHANGE_S}; the step is gradient + update,
- * the exchange (copying the gradient out and the sum back in, which a Flink round does) is reported apart.
+ * {@code step dl4j BATCH SIZE STEP_S GRADIENT_S UPDATE_S EXCHANGE_S CPU_S}; the step is gradient + update,
+ * the exchange (copying the gradient out and the sum back in, which a Flink round does) is reported apart,
+ * and CPU_S is the process's CPU time over the whole step (all threads), which neighbours on a shared
+ * machine inflate far less than the wall time.
  *
  * <p>Options: {@code --configs 8x64,32x224} (batch x pixels), {@code --steps N} measured per config,
  * {@code --warmup N}, {@code --classes N} (1000 as torchvision's default), {@code --workspaces
@@ -87,7 +89,9 @@ public final class StepBench {
         float[] exchange = new float[(int) replica.numParams()];
         List<double[]> measured = new ArrayList<>();
         long budgetStart = System.nanoTime();
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         for (int step = 0; step < warmup + steps; step++) {
+            long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             replica.computeGradient(x, y, labels);
             long t1 = System.nanoTime();
@@ -96,12 +100,13 @@ public final class StepBench {
             long t2 = System.nanoTime();
             replica.applyGradientSum(batch, 0.01, 0.9);
             long t3 = System.nanoTime();
+            double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
             double gradient = (t1 - t0) / 1e9;
             double update = (t3 - t2) / 1e9;
             double exch = (t2 - t1) / 1e9;
             if (step >= warmup) {
                 measured.add(new double[] {gradient + update, gradient, update, exch});
-                System.out.printf("step %s %d %d %.4f %.4f %.4f %.4f%n", label, batch, size, gradient + update, gradient, update, exch);
+                System.out.printf("step %s %d %d %.4f %.4f %.4f %.4f %.4f%n", label, batch, size, gradient + update, gradient, update, exch, cpu);
                 if ((System.nanoTime() - budgetStart) / 1e9 > seconds) {
                     break;
                 }
