@@ -67,8 +67,9 @@ public final class ImageDecoder implements Serializable {
             newWidth = (int) ((long) resizePixels * width / height);
         }
         int interpolation = newWidth < width ? INTER_AREA : INTER_LINEAR;
-        int left = (int) Math.round((newWidth - cropPixels) / 2.0);
-        int top = (int) Math.round((newHeight - cropPixels) / 2.0);
+        // torchvision's CenterCrop: int(round((w - crop) / 2.0)), and Python rounds halves to even (58.5 -> 58)
+        int left = (int) Math.rint((newWidth - cropPixels) / 2.0);
+        int top = (int) Math.rint((newHeight - cropPixels) / 2.0);
         try (Mat resized = new Mat();
              Size size = new Size(newWidth, newHeight);
              Rect center = new Rect(left, top, cropPixels, cropPixels);

@@ -29,6 +29,8 @@ public final class Replica {
     private final INDArray gradient;
     private final INDArray velocity;
     private final INDArray gradientSum;
+    /** Scratch for {@code lr * v}, allocated once: the step allocates nothing per round. */
+    private final INDArray scaledVelocity;
     /** Local steps only (allocated on first use): the parameters at the round's start, and the all-slot momentum sum. */
     private INDArray roundStart;
     private INDArray momentumSum;
@@ -45,6 +47,7 @@ public final class Replica {
         this.gradient = net.getFlattenedGradients().reshape(n);
         this.velocity = Nd4j.zeros(params.dataType(), n);
         this.gradientSum = Nd4j.zeros(params.dataType(), n);
+        this.scaledVelocity = Nd4j.zeros(params.dataType(), n);
         net.setListeners(topK);
     }
 
@@ -132,7 +135,13 @@ public final class Replica {
 
     /** Writes one chunk of the all-replica gradient sum; call for every chunk, then {@link #applyGradientSum}. */
     public void putGradientSum(long offset, float[] values) {
-        gradientSum.get(NDArrayIndex.interval(offset, offset + values.length)).assign(Nd4j.createFromArray(values));
+        if (offset < 0 || offset + values.length > gradientSum.length()) {
+            throw new IndexOutOfBoundsException("gradient chunk [" + offset + ", " + (offset + values.length)
+                    + ") outside the " + gradientSum.length() + " parameters");
+        }
+        FloatBuffer target = gradientSum.data().asNioFloat();
+        target.position((int) (gradientSum.offset() + offset));
+        target.put(values);
     }
 
     /** Clears the gradient-sum buffer (entries no replica sent count as zero). */
@@ -152,7 +161,7 @@ public final class Replica {
             delta.assign(0);
         }
         velocity.muli(momentum).addi(gradientSum);
-        params.subi(velocity.mul(learningRate));
+        params.subi(scaledVelocity.assign(velocity).muli(learningRate));
     }
 
     /**

@@ -45,6 +45,27 @@ class ImageDecoderTest {
         assertTrue(pixel(rgb, 16, 29)[2] > 150, "right edge of the crop is blue");
     }
 
+    /**
+     * A 48x36 image whose red channel is 5 x column and green 7 x row; crop 31 leaves 8.5 and 2.5 pixels
+     * to trim: torchvision's CenterCrop takes int(round(8.5)) = 8 and int(round(2.5)) = 2 (Python rounds
+     * halves to even), so the crop starts at column 8, row 2.
+     */
+    @Test
+    void centerCropRoundsHalvesAsTorchvisionDoes() throws Exception {
+        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(48, 36, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 36; y++) {
+            for (int x = 0; x < 48; x++) {
+                image.setRGB(x, y, (5 * x) << 16 | (7 * y) << 8);
+            }
+        }
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(image, "png", png);
+        byte[] rgb = new ImageDecoder(36, 31).decode(png.toByteArray());
+        assertEquals(31 * 31 * 3, rgb.length);
+        assertEquals(5 * 8, rgb[0] & 0xff, "first column of the crop is column 8");
+        assertEquals(7 * 2, rgb[1] & 0xff, "first row of the crop is row 2");
+    }
+
     @Test
     void emptyTruncatedAndCorruptFilesAreRejectedWithAReason() throws Exception {
         assertEquals("empty file (0 bytes)", assertThrows(UndecodableImageException.class, () -> decoder.decode(new byte[0])).getMessage());

@@ -106,6 +106,38 @@ class ReplicaTest {
                 "training moved the parameters");
     }
 
+    /**
+     * The in-place step (no per-round allocation) is bit for bit the textbook expression
+     * {@code v = m * v + g / N; p -= lr * v}, written with fresh arrays, over several rounds.
+     */
+    @Test
+    void inPlaceStepIsBitIdenticalToTheAllocatingExpression() {
+        Replica replica = new Replica(graph(Networks.smallCnn(2, SIDE, 4, 0.1, 0.9)));
+        ParamLayout layout = replica.layout();
+        int n = (int) replica.numParams();
+        INDArray params = replica.network().params().reshape(n).dup();
+        INDArray velocity = org.nd4j.linalg.factory.Nd4j.zeros(params.dataType(), n);
+        Random random = new Random(5);
+        for (int round = 0; round < 3; round++) {
+            float[] sum = new float[n];
+            for (int i = 0; i < n; i++) {
+                sum[i] = (float) random.nextGaussian();
+            }
+            replica.putGradientSum(0, sum);
+            replica.applyGradientSum(6, 0.037, 0.9);
+
+            INDArray g = org.nd4j.linalg.factory.Nd4j.createFromArray(sum).div(6);
+            for (long[] range : layout.statisticRanges()) {
+                INDArray delta = g.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(range[0], range[1]));
+                params.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(range[0], range[1])).subi(delta);
+                delta.assign(0);
+            }
+            velocity = velocity.mul(0.9).add(g);
+            params = params.sub(velocity.mul(0.037));
+        }
+        assertArrayEquals(params.toFloatVector(), replica.network().params().toFloatVector());
+    }
+
     static List<byte[]> images(Random random, int count) {
         List<byte[]> images = new ArrayList<>();
         for (int i = 0; i < count; i++) {
