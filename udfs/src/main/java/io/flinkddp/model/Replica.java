@@ -28,6 +28,7 @@ public final class Replica {
     private final INDArray params;
     private final INDArray gradient;
     private final INDArray velocity;
+    private final GradientSum sum;
     private final INDArray gradientSum;
     private final TopKOnForwardPass topK = new TopKOnForwardPass();
 
@@ -41,7 +42,8 @@ public final class Replica {
         }
         this.gradient = net.getFlattenedGradients().reshape(n);
         this.velocity = Nd4j.zeros(params.dataType(), n);
-        this.gradientSum = Nd4j.zeros(params.dataType(), n);
+        this.sum = new GradientSum(params.dataType(), n);
+        this.gradientSum = sum.values();
         net.setListeners(topK);
     }
 
@@ -82,7 +84,7 @@ public final class Replica {
 
     /** Writes one chunk of the all-replica gradient sum; call for every chunk, then {@link #applyGradientSum}. */
     public void putGradientSum(long offset, float[] values) {
-        gradientSum.get(NDArrayIndex.interval(offset, offset + values.length)).assign(Nd4j.createFromArray(values));
+        sum.put(offset, values);
     }
 
     /** Clears the gradient-sum buffer (entries no replica sent count as zero). */

@@ -1,0 +1,133 @@
+package io.flinkddp.bench;
+
+import io.flinkddp.data.DecodedImage;
+import io.flinkddp.functions.ByChunk;
+import io.flinkddp.functions.BySlot;
+import io.flinkddp.functions.Names;
+import io.flinkddp.functions.SumGradientChunks;
+import io.flinkddp.train.GradientChunk;
+import java.io.FileWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.DataSet;
+import org.apache.flink.api.java.ExecutionEnvironment;
+import org.apache.flink.api.java.io.DiscardingOutputFormat;
+import org.apache.flink.api.java.operators.IterativeDataSet;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+
+/**
+ * Rounds of gradient averaging through Flink with the compute stubbed out: the job's bulk iteration
+ * (train-round, chunks-by-index, sum-gradients, the sums broadcast back) with {@link StubTrainRound} in
+ * place of TrainOnSlot, on a local Flink with 2 slots. For every combination of the list-valued options
+ * it runs one job and appends each round's wall time to a CSV:
+ * {@code run,variant,floats,images_per_slot,chunk_floats,round,seconds}.
+ *
+ * <pre>
+ * AveragingRounds --csv FILE [--run NAME] [--floats 25557032,100000] [--images-per-slot 1000,64000]
+ *                 [--variants once,reread] [--chunk-floats 524288] [--rounds 12] [--slots 2]
+ * </pre>
+ */
+public final class AveragingRounds {
+
+    private AveragingRounds() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new HashMap<>(Map.of("floats", "25557032", "images-per-slot", "1000",
+                "variants", "once", "chunk-floats", "524288", "rounds", "12", "slots", "2", "run", "1"));
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        String csv = options.get("csv");
+        if (csv == null) {
+            throw new IllegalArgumentException("--csv FILE is required");
+        }
+        int rounds = Integer.parseInt(options.get("rounds"));
+        int slots = Integer.parseInt(options.get("slots"));
+        for (String floats : options.get("floats").split(",")) {
+            for (String images : options.get("images-per-slot").split(",")) {
+                for (String variant : options.get("variants").split(",")) {
+                    for (String chunk : options.get("chunk-floats").split(",")) {
+                        double[] seconds = run(Integer.parseInt(floats), Integer.parseInt(images), "reread".equals(variant),
+                                Integer.parseInt(chunk), rounds, slots);
+                        try (PrintWriter out = new PrintWriter(new FileWriter(csv, true))) {
+                            for (int r = 0; r < seconds.length; r++) {
+                                out.printf("%s,%s,%s,%s,%s,%d,%.6f%n", options.get("run"), variant, floats, images, chunk, r + 2, seconds[r]);
+                            }
+                        }
+                        double[] sorted = Arrays.copyOfRange(seconds, Math.min(2, seconds.length - 1), seconds.length);
+                        Arrays.sort(sorted);
+                        System.out.printf("flink %s floats=%s images/slot=%s chunk=%s: median round %.4f s (supersteps 4..%d)%n",
+                                variant, floats, images, chunk, sorted[sorted.length / 2], rounds - 1);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Runs one job of {@code rounds} supersteps; returns the wall time of rounds 2..rounds (round 1 reads the shard). */
+    static double[] run(int floats, int imagesPerSlot, boolean reread, int chunkFloats, int rounds, int slots) throws Exception {
+        Configuration conf = new Configuration();
+        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, slots);
+        conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("1g"));
+        conf.set(RestOptions.BIND_PORT, "0");
+        ExecutionEnvironment env = ExecutionEnvironment.createLocalEnvironment(conf);
+        env.setParallelism(slots);
+
+        DataSet<DecodedImage> shards = env.generateSequence(0, (long) imagesPerSlot * slots - 1).name("synthetic-images")
+                .map(new SyntheticImage(slots)).name("decode-images")
+                .partitionCustom(new BySlot(), "slot").name("shard-by-slot");
+        IterativeDataSet<GradientChunk> loop = env.fromCollection(List.of(), TypeInformation.of(GradientChunk.class))
+                .name("no-gradient-yet").iterate(rounds);
+        loop.setParallelism(slots).name("training-rounds");
+        DataSet<GradientChunk> sums = shards
+                .mapPartition(new StubTrainRound(floats, chunkFloats, reread)).name("train-round")
+                .withBroadcastSet(loop, Names.GRADIENT_SUMS)
+                .partitionCustom(new ByChunk(), "index").name("chunks-by-index")
+                .mapPartition(new SumGradientChunks()).name("sum-gradients");
+        loop.closeWith(sums).output(new DiscardingOutputFormat<>()).name("end-of-training");
+        JobExecutionResult result = env.execute("averaging rounds");
+
+        List<Long> starts = new ArrayList<>(result.getAccumulatorResult(StubTrainRound.SUPERSTEP_STARTS));
+        if (starts.size() != rounds) {
+            throw new IllegalStateException("recorded " + starts.size() + " superstep starts, expected " + rounds);
+        }
+        starts.sort(null);
+        double[] seconds = new double[rounds - 2];
+        for (int r = 1; r + 1 < rounds; r++) {
+            seconds[r - 1] = (starts.get(r + 1) - starts.get(r)) / 1e9;
+        }
+        return seconds;
+    }
+
+    /** A decoded 32x32 RGB image with pseudo-random pixels, assigned to slot {@code n % slots}. */
+    static final class SyntheticImage implements MapFunction<Long, DecodedImage> {
+        private final int slots;
+
+        SyntheticImage(int slots) {
+            this.slots = slots;
+        }
+
+        @Override
+        public DecodedImage map(Long n) {
+            DecodedImage image = new DecodedImage();
+            image.label = (int) (n % 10);
+            image.slot = (int) (n % slots);
+            image.order = n;
+            image.pixels = new byte[32 * 32 * 3];
+            new java.util.Random(n).nextBytes(image.pixels);
+            return image;
+        }
+    }
+}
