@@ -27,6 +27,7 @@ public final class JobOptions {
     public static final String SUBSET = "subset";
     public static final String MODEL = "model";
     public static final String CHUNK_FLOATS = "gradient-chunk-floats";
+    public static final String WIRE_PRECISION = "wire-precision";
     public static final String DRY_RUN = "dry-run";
     public static final String HELP = "help";
 
@@ -48,6 +49,7 @@ public final class JobOptions {
             OptionSpec.value(SUBSET, "1.0", "Train on this random fraction of the image set."),
             OptionSpec.value(MODEL, "resnet50", "Network: resnet50 (torchvision's v1.5) or cnn-small (a tiny CNN for smoke tests)."),
             OptionSpec.value(CHUNK_FLOATS, "524288", "Floats per gradient chunk record (524288 = 2 MB)."),
+            OptionSpec.value(WIRE_PRECISION, "fp32", "Gradient values between slots: fp32, or bf16 (half the bytes, 8-bit mantissa; sums stay fp32)."),
             OptionSpec.flag(DRY_RUN, "List the data and the split, build the model, write summary.json; train nothing."),
             OptionSpec.flag(HELP, "Print this help and exit."));
 

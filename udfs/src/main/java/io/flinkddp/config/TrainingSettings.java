@@ -27,6 +27,7 @@ public record TrainingSettings(
         double subsetFraction,
         String model,
         int gradientChunkFloats,
+        WirePrecision wirePrecision,
         boolean dryRun) implements Serializable {
 
     public static final String RESNET50 = "resnet50";
@@ -50,6 +51,7 @@ public record TrainingSettings(
                 "must be " + RESNET50 + " or " + CNN_SMALL, model);
         require(gradientChunkFloats >= 1024 && gradientChunkFloats <= (1 << 20), JobOptions.CHUNK_FLOATS,
                 "must be in [1024, 1048576]", gradientChunkFloats);
+        require(wirePrecision != null, JobOptions.WIRE_PRECISION, "is required", wirePrecision);
     }
 
     /** Builds the settings from merged option values ({@link JobOptions#merge}). */
@@ -74,6 +76,7 @@ public record TrainingSettings(
                 parseDouble(values, JobOptions.SUBSET),
                 values.get(JobOptions.MODEL),
                 parseInt(values, JobOptions.CHUNK_FLOATS),
+                WirePrecision.of(raw(values, JobOptions.WIRE_PRECISION)),
                 parseBoolean(values, JobOptions.DRY_RUN));
     }
 
@@ -96,6 +99,7 @@ public record TrainingSettings(
         map.put(JobOptions.SUBSET, subsetFraction);
         map.put(JobOptions.MODEL, model);
         map.put(JobOptions.CHUNK_FLOATS, gradientChunkFloats);
+        map.put(JobOptions.WIRE_PRECISION, wirePrecision.optionValue());
         map.put(JobOptions.DRY_RUN, dryRun);
         return map;
     }

@@ -1,9 +1,10 @@
 package io.flinkddp.model;
 
+import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The all-replica gradient sum of one round, assembled chunk by chunk (as the broadcast set delivers
@@ -17,9 +18,18 @@ public final class GradientSum {
         this.values = Nd4j.zeros(dataType, length);
     }
 
-    /** Writes {@code chunk} at entries [{@code offset}, + chunk.length). */
+    /**
+     * Writes {@code chunk} at entries [{@code offset}, + chunk.length), straight into the vector's host
+     * memory: no temporary ND4J array, no second copy. (On CUDA the host copy is made current first and
+     * then marked as the newest, so the step sees the sums.)
+     */
     public void put(long offset, float[] chunk) {
-        values.get(NDArrayIndex.interval(offset, offset + chunk.length)).assign(Nd4j.createFromArray(chunk));
+        AffinityManager affinity = Nd4j.getAffinityManager();
+        affinity.ensureLocation(values, AffinityManager.Location.HOST);
+        FloatBuffer target = values.data().asNioFloat();
+        target.position((int) (values.offset() + offset));
+        target.put(chunk);
+        affinity.tagLocation(values, AffinityManager.Location.HOST);
     }
 
     /** The whole sum, a view the step may change in place. */

@@ -183,7 +183,7 @@ public final class SlotTrainer {
             long offset = (long) i * settings.gradientChunkFloats();
             float[] values = new float[(int) Math.min(settings.gradientChunkFloats(), numParams - offset)];
             replica.copyGradient(offset, values);
-            out.accept(new GradientChunk(i, values));
+            out.accept(new GradientChunk(i, values, settings.wirePrecision()));
         }
     }
 
