@@ -40,6 +40,14 @@ def allreduce(path):
         ours = statistics.median(groups[key])
         print(f"| {variant} | {floats:,} | {chunk:,} ({chunk * FLOAT_BYTES / 2**20:.0f}) | {len(groups[key])} | "
               f"{ours:.3f} | {gloo[floats]:.3f} | **{ours / gloo[floats]:.2f}x** |")
+    by_run = collections.defaultdict(list)
+    for run, variant, floats, images, chunk, seconds in rows(path):
+        by_run[(run, variant, floats, chunk)].append(seconds)
+    print("\nper interleaved run (ours, gloo, ratio):")
+    for key in sorted(k for k in by_run if k[1] != "gloo"):
+        run, variant, floats, chunk = key
+        ours, peer = statistics.median(by_run[key]), statistics.median(by_run[(run, "gloo", floats, 0)])
+        print(f"  run {run} {variant} chunk {chunk}: {ours:.3f} s, {peer:.3f} s, {ours / peer:.2f}x")
     for floats in sorted(gloo):
         n = floats * FLOAT_BYTES
         print(f"\nbytes per slot per round at {floats:,} floats (fp32): train-round emits {n / 1e6:.1f} MB of chunks "

@@ -1,5 +1,6 @@
 package io.flinkddp.bench;
 
+import io.flinkddp.config.WirePrecision;
 import io.flinkddp.data.DecodedImage;
 import io.flinkddp.functions.ByChunk;
 import io.flinkddp.functions.BySlot;
@@ -35,7 +36,8 @@ import org.apache.flink.configuration.TaskManagerOptions;
  *
  * <pre>
  * AveragingRounds --csv FILE [--run NAME] [--floats 25557032,100000] [--images-per-slot 1000,64000]
- *                 [--variants once,reread] [--chunk-floats 524288] [--rounds 12] [--slots 2]
+ *                 [--variants once,reread] [--chunk-floats 524288] [--wire-precision fp32,bf16]
+ *                 [--rounds 12] [--slots 2]
  * </pre>
  */
 public final class AveragingRounds {
@@ -45,7 +47,7 @@ public final class AveragingRounds {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new HashMap<>(Map.of("floats", "25557032", "images-per-slot", "1000",
-                "variants", "once", "chunk-floats", "524288", "rounds", "12", "slots", "2", "run", "1"));
+                "variants", "once", "chunk-floats", "524288", "rounds", "12", "slots", "2", "run", "1", "wire-precision", "fp32"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
@@ -55,29 +57,37 @@ public final class AveragingRounds {
         }
         int rounds = Integer.parseInt(options.get("rounds"));
         int slots = Integer.parseInt(options.get("slots"));
+        List<String[]> configurations = new ArrayList<>();
         for (String floats : options.get("floats").split(",")) {
             for (String images : options.get("images-per-slot").split(",")) {
                 for (String variant : options.get("variants").split(",")) {
                     for (String chunk : options.get("chunk-floats").split(",")) {
-                        double[] seconds = run(Integer.parseInt(floats), Integer.parseInt(images), "reread".equals(variant),
-                                Integer.parseInt(chunk), rounds, slots);
-                        try (PrintWriter out = new PrintWriter(new FileWriter(csv, true))) {
-                            for (int r = 0; r < seconds.length; r++) {
-                                out.printf("%s,%s,%s,%s,%s,%d,%.6f%n", options.get("run"), variant, floats, images, chunk, r + 2, seconds[r]);
-                            }
+                        for (String precision : options.get("wire-precision").split(",")) {
+                            configurations.add(new String[] {floats, images, variant, chunk, precision});
                         }
-                        double[] sorted = Arrays.copyOfRange(seconds, Math.min(2, seconds.length - 1), seconds.length);
-                        Arrays.sort(sorted);
-                        System.out.printf("flink %s floats=%s images/slot=%s chunk=%s: median round %.4f s (supersteps 4..%d)%n",
-                                variant, floats, images, chunk, sorted[sorted.length / 2], rounds - 1);
                     }
                 }
             }
         }
+        for (String[] c : configurations) {
+            WirePrecision wire = WirePrecision.of(c[4]);
+            String label = wire == WirePrecision.FP32 ? c[2] : c[2] + "-" + c[4];
+            double[] seconds = run(Integer.parseInt(c[0]), Integer.parseInt(c[1]), "reread".equals(c[2]), Integer.parseInt(c[3]), wire,
+                    rounds, slots);
+            try (PrintWriter out = new PrintWriter(new FileWriter(csv, true))) {
+                for (int r = 0; r < seconds.length; r++) {
+                    out.printf("%s,%s,%s,%s,%s,%d,%.6f%n", options.get("run"), label, c[0], c[1], c[3], r + 2, seconds[r]);
+                }
+            }
+            double[] sorted = Arrays.copyOfRange(seconds, Math.min(2, seconds.length - 1), seconds.length);
+            Arrays.sort(sorted);
+            System.out.printf("flink %s floats=%s images/slot=%s chunk=%s: median round %.4f s (supersteps 4..%d)%n",
+                    label, c[0], c[1], c[3], sorted[sorted.length / 2], rounds - 1);
+        }
     }
 
     /** Runs one job of {@code rounds} supersteps; returns the wall time of rounds 2..rounds (round 1 reads the shard). */
-    static double[] run(int floats, int imagesPerSlot, boolean reread, int chunkFloats, int rounds, int slots) throws Exception {
+    static double[] run(int floats, int imagesPerSlot, boolean reread, int chunkFloats, WirePrecision wire, int rounds, int slots) throws Exception {
         Configuration conf = new Configuration();
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, slots);
         conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("1g"));
@@ -92,9 +102,9 @@ public final class AveragingRounds {
                 .name("no-gradient-yet").iterate(rounds);
         loop.setParallelism(slots).name("training-rounds");
         DataSet<GradientChunk> sums = shards
-                .mapPartition(new StubTrainRound(floats, chunkFloats, reread)).name("train-round")
+                .mapPartition(new StubTrainRound(floats, chunkFloats, reread, wire)).name("train-round")
                 .withBroadcastSet(loop, Names.GRADIENT_SUMS)
-                .partitionCustom(new ByChunk(), "index").name("chunks-by-index")
+                .partitionCustom(new ByChunk(), new GradientChunk.Index()).name("chunks-by-index")
                 .mapPartition(new SumGradientChunks()).name("sum-gradients");
         loop.closeWith(sums).output(new DiscardingOutputFormat<>()).name("end-of-training");
         JobExecutionResult result = env.execute("averaging rounds");

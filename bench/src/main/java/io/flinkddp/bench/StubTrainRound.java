@@ -1,5 +1,6 @@
 package io.flinkddp.bench;
 
+import io.flinkddp.config.WirePrecision;
 import io.flinkddp.data.DecodedImage;
 import io.flinkddp.functions.Names;
 import io.flinkddp.model.GradientSum;
@@ -18,7 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * train-round with its compute stubbed out, for the benchmarks: everything TrainOnSlot and SlotTrainer
  * do around the network, and nothing else. Input: the slot's shard (static, cached by Flink);
  * broadcast: the previous round's gradient sums; output: a fixed "gradient" of {@code floats} entries in
- * chunks of {@code chunkFloats}, copied out of an ND4J vector as {@code Replica.copyGradient} does.
+ * chunks of {@code chunkFloats} in precision {@code wire}, copied out of an ND4J vector as
+ * {@code Replica.copyGradient} does.
  *
  * <p>State kept across rounds (ALL_ROUND), created in the first superstep: the gradient vector, the
  * {@link GradientSum} the broadcast sums are put into (as {@code Replica.putGradientSum}), and the shard,
@@ -34,12 +36,14 @@ public class StubTrainRound extends RichMapPartitionFunction<DecodedImage, Gradi
     private final int floats;
     private final int chunkFloats;
     private final boolean rereadShard;
+    private final WirePrecision wire;
     private transient INDArray gradient;
     private transient GradientSum sum;
     private transient List<DecodedImage> shard;
     private transient ListAccumulator<Long> starts;
 
-    public StubTrainRound(int floats, int chunkFloats, boolean rereadShard) {
+    public StubTrainRound(int floats, int chunkFloats, boolean rereadShard, WirePrecision wire) {
+        this.wire = wire;
         this.floats = floats;
         this.chunkFloats = chunkFloats;
         this.rereadShard = rereadShard;
@@ -80,7 +84,7 @@ public class StubTrainRound extends RichMapPartitionFunction<DecodedImage, Gradi
             float[] values = new float[Math.min(chunkFloats, floats - offset)];
             source.position((int) gradient.offset() + offset);
             source.get(values);
-            out.collect(new GradientChunk(i, values));
+            out.collect(new GradientChunk(i, values, wire));
         }
     }
 }
