@@ -23,7 +23,7 @@ import org.apache.flink.api.java.ExecutionEnvironment;
 import org.apache.flink.api.java.io.DiscardingOutputFormat;
 import org.apache.flink.api.java.operators.IterativeDataSet;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 
@@ -37,10 +37,17 @@ import org.apache.flink.configuration.TaskManagerOptions;
  * <pre>
  * AveragingRounds --csv FILE [--run NAME] [--floats 25557032,100000] [--images-per-slot 1000,64000]
  *                 [--variants once,reread] [--chunk-floats 524288] [--wire-precision fp32,bf16]
- *                 [--rounds 12] [--slots 2]
+ *                 [--rounds 12] [--slots 2] [--conf flink.key=value,...]
+ *
+ * The Flink configuration is that of {@code $FLINK_CONF_DIR} (the scripts pass the project's conf/),
+ * as bin/train-local uses it, plus {@code --conf}.
  * </pre>
  */
 public final class AveragingRounds {
+
+    /** The project's Flink configuration (bench scripts pass conf/), as bin/train-local reads it. */
+    private static final String CONF_DIR = System.getenv("FLINK_CONF_DIR");
+    private static final Map<String, String> EXTRA_CONF = new HashMap<>();
 
     private AveragingRounds() {
     }
@@ -50,6 +57,11 @@ public final class AveragingRounds {
                 "variants", "once", "chunk-floats", "524288", "rounds", "12", "slots", "2", "run", "1", "wire-precision", "fp32"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        for (String pair : options.getOrDefault("conf", "").split(",")) {
+            if (!pair.isBlank()) {
+                EXTRA_CONF.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
+            }
         }
         String csv = options.get("csv");
         if (csv == null) {
@@ -88,9 +100,9 @@ public final class AveragingRounds {
 
     /** Runs one job of {@code rounds} supersteps; returns the wall time of rounds 2..rounds (round 1 reads the shard). */
     static double[] run(int floats, int imagesPerSlot, boolean reread, int chunkFloats, WirePrecision wire, int rounds, int slots) throws Exception {
-        Configuration conf = new Configuration();
+        Configuration conf = CONF_DIR != null ? GlobalConfiguration.loadConfiguration(CONF_DIR) : new Configuration();
+        EXTRA_CONF.forEach(conf::setString);
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, slots);
-        conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("1g"));
         conf.set(RestOptions.BIND_PORT, "0");
         ExecutionEnvironment env = ExecutionEnvironment.createLocalEnvironment(conf);
         env.setParallelism(slots);
@@ -114,6 +126,11 @@ public final class AveragingRounds {
             throw new IllegalStateException("recorded " + starts.size() + " superstep starts, expected " + rounds);
         }
         starts.sort(null);
+        List<Long> put = result.getAccumulatorResult(StubTrainRound.PUT_NANOS);
+        List<Long> emit = result.getAccumulatorResult(StubTrainRound.EMIT_NANOS);
+        System.out.printf("flink breakdown (slot 0, superstep 2..%d, s): put sums %s, emit chunks %s%n", rounds,
+                put.subList(1, put.size()).stream().map(n -> String.format("%.3f", n / 1e9)).toList(),
+                emit.subList(1, emit.size()).stream().map(n -> String.format("%.3f", n / 1e9)).toList());
         double[] seconds = new double[rounds - 2];
         for (int r = 1; r + 1 < rounds; r++) {
             seconds[r - 1] = (starts.get(r + 1) - starts.get(r)) / 1e9;

@@ -31,7 +31,9 @@ import org.nd4j.linalg.factory.Nd4j;
 public class StubTrainRound extends RichMapPartitionFunction<DecodedImage, GradientChunk> {
 
     public static final String SUPERSTEP_STARTS = "superstep-start-nanos";
-    public static final String SHARD_BYTES = "shard-bytes-read";
+    /** Subtask 0's time per superstep putting the broadcast sums into the buffer, then emitting its chunks (ns). */
+    public static final String PUT_NANOS = "put-nanos";
+    public static final String EMIT_NANOS = "emit-nanos";
 
     private final int floats;
     private final int chunkFloats;
@@ -41,6 +43,8 @@ public class StubTrainRound extends RichMapPartitionFunction<DecodedImage, Gradi
     private transient GradientSum sum;
     private transient List<DecodedImage> shard;
     private transient ListAccumulator<Long> starts;
+    private transient ListAccumulator<Long> putNanos;
+    private transient ListAccumulator<Long> emitNanos;
 
     public StubTrainRound(int floats, int chunkFloats, boolean rereadShard, WirePrecision wire) {
         this.wire = wire;
@@ -61,6 +65,10 @@ public class StubTrainRound extends RichMapPartitionFunction<DecodedImage, Gradi
             if (slot == 0) {
                 starts = new ListAccumulator<>();
                 getRuntimeContext().addAccumulator(SUPERSTEP_STARTS, starts);
+                putNanos = new ListAccumulator<>();
+                getRuntimeContext().addAccumulator(PUT_NANOS, putNanos);
+                emitNanos = new ListAccumulator<>();
+                getRuntimeContext().addAccumulator(EMIT_NANOS, emitNanos);
             }
         } else if (rereadShard) {
             long bytes = 0;
@@ -78,6 +86,7 @@ public class StubTrainRound extends RichMapPartitionFunction<DecodedImage, Gradi
         for (GradientChunk chunk : sums) {
             sum.put((long) chunk.index * chunkFloats, chunk.values);
         }
+        long put = System.nanoTime();
         FloatBuffer source = gradient.data().asNioFloat();
         for (int i = 0; i * (long) chunkFloats < floats; i++) {
             int offset = i * chunkFloats;
@@ -85,6 +94,10 @@ public class StubTrainRound extends RichMapPartitionFunction<DecodedImage, Gradi
             source.position((int) gradient.offset() + offset);
             source.get(values);
             out.collect(new GradientChunk(i, values, wire));
+        }
+        if (slot == 0) {
+            putNanos.add(put - start);
+            emitNanos.add(System.nanoTime() - put);
         }
     }
 }
