@@ -50,11 +50,13 @@ def allreduce(path):
         print(f"  run {run} {variant} chunk {chunk}: {ours:.3f} s, {peer:.3f} s, {ours / peer:.2f}x")
     for floats in sorted(gloo):
         n = floats * FLOAT_BYTES
-        print(f"\nbytes per slot per round at {floats:,} floats (fp32): train-round emits {n / 1e6:.1f} MB of chunks "
-              f"(half to its own sum-gradients subtask, {n / 2e6:.1f} MB to the other slot's); sum-gradients sends its "
-              f"share of the sums, {n / 2e6:.1f} MB, to both train-round subtasks. Across the slot boundary each slot "
-              f"sends {n / 1e6:.1f} MB and receives {n / 1e6:.1f} MB, as gloo's ring all-reduce of 2 ranks "
-              f"({n / 1e6:.1f} MB sent per rank).")
+        print(f"\nbytes per slot per round at {floats:,} floats, fp32 (bf16 halves each figure): train-round emits "
+              f"{n / 1e6:.1f} MB of chunks, half to its own slot's sum-gradients subtask and {n / 2e6:.1f} MB to the other "
+              f"slot's; sum-gradients hands its half of the sums back to its slot's iteration head (in memory), which "
+              f"broadcasts it to both train-round subtasks, {n / 2e6:.1f} MB to the other slot. Across the slot boundary "
+              f"each slot sends {n / 1e6:.1f} MB and receives {n / 1e6:.1f} MB per round, as each rank of gloo's ring "
+              f"all-reduce of 2 ranks ({n / 1e6:.1f} MB sent, {n / 1e6:.1f} MB received); in all, {2 * n / 1e6:.1f} MB "
+              f"per slot pass through Flink's serializers and channels.")
 
 
 def overhead(path, png):
