@@ -82,8 +82,11 @@ def overhead(path, png):
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for (floats, variant), curve in sorted(curves.items()):
         sizes = sorted(curve)
-        label = f"{floats / 1e6:.1f}M floats, " + ("shard read once (the job)" if variant == "once" else "shard re-read every round (control)")
-        ax.plot(sizes, [curve[s] for s in sizes], marker="o", linestyle="-" if variant == "once" else "--", label=label)
+        label = f"{floats / 1e6:.1f}M floats, " + {"once": "shard read once (the job, conf/: cache spills)",
+                                                   "once-inmem": "shard read once, cache in memory (2 GB managed)",
+                                                   "reread": "shard re-read every round (control)"}.get(variant, variant)
+        style = {"once": "-", "once-inmem": "-.", "reread": "--"}.get(variant, ":")
+        ax.plot(sizes, [curve[s] for s in sizes], marker="o", linestyle=style, label=label)
     for floats, seconds in sorted(gloo.items()):
         ax.axhline(seconds, color="gray", linewidth=0.8, linestyle=":")
         ax.annotate(f"gloo all-reduce, {floats / 1e6:.1f}M floats", (ax.get_xlim()[0], seconds), fontsize=7, color="gray",

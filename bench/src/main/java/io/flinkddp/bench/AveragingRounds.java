@@ -37,7 +37,7 @@ import org.apache.flink.configuration.TaskManagerOptions;
  * <pre>
  * AveragingRounds --csv FILE [--run NAME] [--floats 25557032,100000] [--images-per-slot 1000,64000]
  *                 [--variants once,reread] [--chunk-floats 524288] [--wire-precision fp32,bf16]
- *                 [--rounds 12] [--slots 2] [--conf flink.key=value,...]
+ *                 [--rounds 12] [--slots 2] [--conf flink.key=value,...] [--label-suffix -x]
  *
  * The Flink configuration is that of {@code $FLINK_CONF_DIR} (the scripts pass the project's conf/),
  * as bin/train-local uses it, plus {@code --conf}.
@@ -83,7 +83,7 @@ public final class AveragingRounds {
         }
         for (String[] c : configurations) {
             WirePrecision wire = WirePrecision.of(c[4]);
-            String label = wire == WirePrecision.FP32 ? c[2] : c[2] + "-" + c[4];
+            String label = (wire == WirePrecision.FP32 ? c[2] : c[2] + "-" + c[4]) + options.getOrDefault("label-suffix", "");
             double[] seconds = run(Integer.parseInt(c[0]), Integer.parseInt(c[1]), "reread".equals(c[2]), Integer.parseInt(c[3]), wire,
                     rounds, slots);
             try (PrintWriter out = new PrintWriter(new FileWriter(csv, true))) {
