@@ -86,11 +86,13 @@ def overhead(path, png):
                                                    "once-inmem": "shard read once, cache in memory (2 GB managed)",
                                                    "reread": "shard re-read every round (control)"}.get(variant, variant)
         style = {"once": "-", "once-inmem": "-.", "reread": "--"}.get(variant, ":")
-        ax.plot(sizes, [curve[s] for s in sizes], marker="o", linestyle=style, label=label)
+        ax.plot(sizes, [curve[s] for s in sizes], marker="o", linestyle=style, label=label,
+                color={"once": "tab:blue", "once-inmem": "tab:green", "reread": "tab:red"}.get(variant, "black"),
+                alpha=1.0 if floats > 1e6 else 0.55)
     for floats, seconds in sorted(gloo.items()):
         ax.axhline(seconds, color="gray", linewidth=0.8, linestyle=":")
-        ax.annotate(f"gloo all-reduce, {floats / 1e6:.1f}M floats", (ax.get_xlim()[0], seconds), fontsize=7, color="gray",
-                    xytext=(2, 2), textcoords="offset points")
+        ax.text(0.62, seconds * 1.08, f"gloo all_reduce, {floats / 1e6:.1f}M floats", fontsize=7, color="gray",
+                transform=ax.get_yaxis_transform())
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xlabel("shard size (32x32x3 images per slot)")
