@@ -2,8 +2,8 @@
 # Issue part 3: the overhead of a round (round time with compute stubbed out) for growing shard sizes
 # (1k to 64k 32x32x3 images per slot) and two model sizes (ResNet50's 25,557,032 floats and 100,000).
 # Three series: the shard read in the first round only, as the job does, with the project's conf/
-# ("once": 512 MB managed memory, so Flink's cache of the shard spills from about 30k images per slot);
-# the same with 2 GB managed memory, so the cache stays in memory ("once-inmem"); and a control that
+# ("once": 512 MB managed memory, so Flink's cache of the shard spills somewhere between 16k and 64k
+# images per slot); the same with 2 GB managed memory, so the cache stays in memory ("once-inmem"); and a control that
 # re-reads the whole shard every round ("reread"). The peer line is gloo all_reduce of the same model.
 # Prints the table and the growth from the smallest to the largest shard; plots
 # bench/results/round-overhead.png. About 10 minutes.
