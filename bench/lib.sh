@@ -5,6 +5,7 @@ RESULTS="${BENCH_RESULTS:-$HERE/bench/results}"
 mkdir -p "$RESULTS"
 [ -f "$HERE/bench/target/classpath.txt" ] || { echo "bench: build first: mvn -q -B -DskipTests package" >&2; exit 2; }
 # Debian's python3 (with python3-torch), not pyenv's, which comes first on PATH.
+export FLINK_CONF_DIR="${FLINK_CONF_DIR:-$HERE/conf}"
 PEER_PYTHON="${PEER_PYTHON:-/usr/bin/python3}"
 
 # bench_java MAIN_CLASS ARGS...: a benchmark main on the bench module's classpath, with Flink's Java 17 flags.

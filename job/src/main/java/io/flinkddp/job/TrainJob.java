@@ -120,7 +120,7 @@ public final class TrainJob {
                 .mapPartition(new TrainOnSlot(settings, classes, startMillis)).setParallelism(slots).name("train-round")
                 .withBroadcastSet(rounds, Names.GRADIENT_SUMS)
                 .withBroadcastSet(listing, Names.LISTING_SUMMARY)
-                .partitionCustom(new ByChunk(), "index").setParallelism(slots).name("chunks-by-index")
+                .partitionCustom(new ByChunk(), new GradientChunk.Index()).setParallelism(slots).name("chunks-by-index")
                 .mapPartition(new SumGradientChunks()).setParallelism(slots).name("sum-gradients");
         rounds.closeWith(sums).output(new DiscardingOutputFormat<>()).name("end-of-training");
         return env.execute(jobName(settings));

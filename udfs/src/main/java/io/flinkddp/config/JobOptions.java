@@ -31,6 +31,7 @@ public final class JobOptions {
     public static final String KEEP_CHECKPOINTS = "keep-checkpoints";
     public static final String IMAGE_CACHE_MB = "image-cache-mb";
     public static final String LOCAL_STEPS = "local-steps";
+    public static final String WIRE_PRECISION = "wire-precision";
     public static final String DRY_RUN = "dry-run";
     public static final String HELP = "help";
 
@@ -59,6 +60,7 @@ public final class JobOptions {
                     "Minibatch steps each slot takes alone per round before the slots average parameters and momenta; 1 is exact DDP."),
             OptionSpec.value(IMAGE_CACHE_MB, "1024",
                     "Heap per slot for its decoded images (MB); the rest spill to a local file (0: all spill)."),
+            OptionSpec.value(WIRE_PRECISION, "fp32", "Gradient values between slots: fp32, or bf16 (half the bytes, 8-bit mantissa; sums stay fp32)."),
             OptionSpec.flag(DRY_RUN, "List the data and the split, build the model, write summary.json; train nothing."),
             OptionSpec.flag(HELP, "Print this help and exit."));
 

@@ -31,6 +31,7 @@ public record TrainingSettings(
         int keepCheckpoints,
         int imageCacheMb,
         int localSteps,
+        WirePrecision wirePrecision,
         boolean dryRun) implements Serializable {
 
     public static final String RESNET50 = "resnet50";
@@ -58,6 +59,7 @@ public record TrainingSettings(
         require(keepCheckpoints >= 1, JobOptions.KEEP_CHECKPOINTS, "must be at least 1", keepCheckpoints);
         require(localSteps >= 1, JobOptions.LOCAL_STEPS, "must be at least 1", localSteps);
         require(imageCacheMb >= 0, JobOptions.IMAGE_CACHE_MB, "must be at least 0", imageCacheMb);
+        require(wirePrecision != null, JobOptions.WIRE_PRECISION, "is required", wirePrecision);
     }
 
     /** Builds the settings from merged option values ({@link JobOptions#merge}). */
@@ -86,6 +88,7 @@ public record TrainingSettings(
                 parseInt(values, JobOptions.KEEP_CHECKPOINTS),
                 parseInt(values, JobOptions.IMAGE_CACHE_MB),
                 parseInt(values, JobOptions.LOCAL_STEPS),
+                WirePrecision.of(raw(values, JobOptions.WIRE_PRECISION)),
                 parseBoolean(values, JobOptions.DRY_RUN));
     }
 
@@ -112,6 +115,7 @@ public record TrainingSettings(
         map.put(JobOptions.KEEP_CHECKPOINTS, keepCheckpoints);
         map.put(JobOptions.IMAGE_CACHE_MB, imageCacheMb);
         map.put(JobOptions.LOCAL_STEPS, localSteps);
+        map.put(JobOptions.WIRE_PRECISION, wirePrecision.optionValue());
         map.put(JobOptions.DRY_RUN, dryRun);
         return map;
     }
@@ -125,7 +129,8 @@ public record TrainingSettings(
         Map<String, String> shape = new LinkedHashMap<>();
         for (String option : java.util.List.of(JobOptions.SLOTS, JobOptions.BATCH_SIZE, JobOptions.LR, JobOptions.MOMENTUM,
                 JobOptions.LR_PATIENCE, JobOptions.LR_FACTOR, JobOptions.RESIZE, JobOptions.CROP, JobOptions.SEED,
-                JobOptions.TRAIN_FRACTION, JobOptions.SUBSET, JobOptions.MODEL, JobOptions.LOCAL_STEPS)) {
+                JobOptions.TRAIN_FRACTION, JobOptions.SUBSET, JobOptions.MODEL, JobOptions.LOCAL_STEPS,
+                JobOptions.WIRE_PRECISION)) {
             shape.put(option, String.valueOf(asOptionMap().get(option)));
         }
         return shape;

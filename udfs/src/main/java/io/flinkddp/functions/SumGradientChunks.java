@@ -10,20 +10,21 @@ import org.apache.flink.util.Collector;
  * sum-gradients: receives, partitioned by chunk index, every slot's chunks of this round's gradient
  * and emits one sum per chunk index. Each parallel instance sums its own share of the indices (a
  * reduce-scatter), in memory and without sorting. The first chunk of an index becomes the running
- * sum: with object reuse off (Flink's default) it is this function's own deserialized copy.
+ * sum: with object reuse off (Flink's default) it is this function's own deserialized copy. Sums are
+ * computed in fp32 and sent back in the wire precision of the chunks they add.
  */
 public class SumGradientChunks implements MapPartitionFunction<GradientChunk, GradientChunk> {
 
     @Override
     public void mapPartition(Iterable<GradientChunk> chunks, Collector<GradientChunk> out) {
-        Map<Integer, float[]> sums = new HashMap<>();
+        Map<Integer, GradientChunk> sums = new HashMap<>();
         for (GradientChunk chunk : chunks) {
-            float[] sum = sums.putIfAbsent(chunk.index, chunk.values);
+            GradientChunk sum = sums.putIfAbsent(chunk.index, chunk);
             if (sum != null) {
-                add(sum, chunk.values);
+                add(sum.values, chunk.values);
             }
         }
-        sums.forEach((index, values) -> out.collect(new GradientChunk(index, values)));
+        sums.forEach((index, sum) -> out.collect(new GradientChunk(index, sum.values, sum.wire)));
     }
 
     /** {@code sum += values}, element by element. */

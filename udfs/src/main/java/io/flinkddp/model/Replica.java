@@ -28,12 +28,13 @@ public final class Replica {
     private final INDArray params;
     private final INDArray gradient;
     private final INDArray velocity;
+    private final GradientSum sum;
     private final INDArray gradientSum;
     /** Scratch for {@code lr * v}, allocated once: the step allocates nothing per round. */
     private final INDArray scaledVelocity;
     /** Local steps only (allocated on first use): the parameters at the round's start, and the all-slot momentum sum. */
     private INDArray roundStart;
-    private INDArray momentumSum;
+    private GradientSum momentumSum;
     private final TopKOnForwardPass topK = new TopKOnForwardPass();
 
     public Replica(ComputationGraph net) {
@@ -46,7 +47,8 @@ public final class Replica {
         }
         this.gradient = net.getFlattenedGradients().reshape(n);
         this.velocity = Nd4j.zeros(params.dataType(), n);
-        this.gradientSum = Nd4j.zeros(params.dataType(), n);
+        this.sum = new GradientSum(params.dataType(), n);
+        this.gradientSum = sum.values();
         this.scaledVelocity = Nd4j.zeros(params.dataType(), n);
         net.setListeners(topK);
     }
@@ -97,7 +99,7 @@ public final class Replica {
     public void beginLocalSteps() {
         if (roundStart == null) {
             roundStart = params.dup();
-            momentumSum = Nd4j.zeros(params.dataType(), params.length());
+            momentumSum = new GradientSum(params.dataType(), params.length());
         } else {
             roundStart.assign(params);
         }
@@ -121,7 +123,7 @@ public final class Replica {
 
     /** Local steps: writes one chunk of the all-replica momentum sum; see {@link #applyAverages}. */
     public void putMomentumSum(long offset, float[] values) {
-        momentumSum.get(NDArrayIndex.interval(offset, offset + values.length)).assign(Nd4j.createFromArray(values));
+        momentumSum.put(offset, values);
     }
 
     /**
@@ -130,18 +132,12 @@ public final class Replica {
      */
     public void applyAverages(long globalSamples) {
         params.assign(roundStart).subi(gradientSum.divi(globalSamples));
-        velocity.assign(momentumSum.divi(globalSamples));
+        velocity.assign(momentumSum.values().divi(globalSamples));
     }
 
     /** Writes one chunk of the all-replica gradient sum; call for every chunk, then {@link #applyGradientSum}. */
     public void putGradientSum(long offset, float[] values) {
-        if (offset < 0 || offset + values.length > gradientSum.length()) {
-            throw new IndexOutOfBoundsException("gradient chunk [" + offset + ", " + (offset + values.length)
-                    + ") outside the " + gradientSum.length() + " parameters");
-        }
-        FloatBuffer target = gradientSum.data().asNioFloat();
-        target.position((int) (gradientSum.offset() + offset));
-        target.put(values);
+        sum.put(offset, values);
     }
 
     /** Clears the gradient-sum buffer (entries no replica sent count as zero). */

@@ -317,7 +317,7 @@ public final class SlotTrainer {
             } else {
                 replica.copyMomentum(offset, values);
             }
-            out.accept(new GradientChunk(i, values));
+            out.accept(new GradientChunk(i, values, settings.wirePrecision()));
         }
     }
 

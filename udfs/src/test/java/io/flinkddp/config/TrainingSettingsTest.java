@@ -27,6 +27,7 @@ class TrainingSettingsTest {
         assertEquals(224, settings.cropPixels());
         assertEquals(0.8, settings.trainFraction());
         assertEquals("file:///data", settings.data());
+        assertEquals(WirePrecision.FP32, settings.wirePrecision());
     }
 
     @Test
@@ -46,6 +47,7 @@ class TrainingSettingsTest {
         assertEquals("option --epochs needs a value", error("--epochs"));
         assertTrue(error("--crop", "16").startsWith("--crop must be at least 32"));
         assertTrue(error("--model", "vgg").startsWith("--model must be resnet50 or cnn-small"));
+        assertEquals("--wire-precision must be fp32 or bf16, got fp8", error("--wire-precision", "fp8"));
         assertThrows(InvalidSettingsException.class, () -> parse(Map.of("bogus", "1")));
     }
 
