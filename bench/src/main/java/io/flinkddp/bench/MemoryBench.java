@@ -12,14 +12,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import org.bytedeco.javacpp.Pointer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
  * Peak memory of one slot's training step: ResNet50 (torchvision's, 120 classes as Stanford Dogs),
- * {@code steps} steps of forward, backward and our SGD update on random images. Prints one line:
- * peak RSS (VmHWM), peak heap (sum of the heap pools' peaks), and the peak of ND4J's off-heap
- * allocations as JavaCPP counts them.
+ * {@code steps} steps of forward, backward and our SGD update on random images. Prints one line after
+ * each step: peak RSS so far (VmHWM) and peak heap (sum of the heap pools' peaks). ND4J's arrays live
+ * outside the heap (libnd4j allocates them natively, unseen by JavaCPP's counters), so RSS minus heap
+ * is what the off-heap side takes.
  *
  * <p>Usage: MemoryBench BATCH PIXELS STEPS
  */
@@ -41,26 +41,19 @@ public final class MemoryBench {
             images.add(image);
         }
         int[] labels = random.ints(batch, 0, classes).toArray();
-        long offHeapPeak = 0;
-        String outcome = "ok";
-        try {
-            for (int step = 0; step < steps; step++) {
-                replica.computeGradient(ImageBatch.features(images, pixels), ImageBatch.oneHot(labels, classes), labels);
-                offHeapPeak = Math.max(offHeapPeak, Pointer.totalBytes());
-                replica.applyGradientSum(batch, 0.01, 0.9);
-                offHeapPeak = Math.max(offHeapPeak, Pointer.totalBytes());
+        for (int step = 1; step <= steps; step++) {
+            replica.computeGradient(ImageBatch.features(images, pixels), ImageBatch.oneHot(labels, classes), labels);
+            replica.applyGradientSum(batch, 0.01, 0.9);
+            long heapPeak = 0;
+            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                if (pool.getType() == MemoryType.HEAP) {
+                    heapPeak += pool.getPeakUsage().getUsed();
+                }
             }
-        } catch (OutOfMemoryError | RuntimeException e) {
-            outcome = "out-of-memory: " + e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            double rss = peakRssKb() / 1024.0;
+            System.out.printf(Locale.ROOT, "dl4j batch=%d px=%d step=%d peak_rss_mb=%.0f heap_peak_mb=%.0f offheap_mb=%.0f%n",
+                    batch, pixels, step, rss, heapPeak / 1048576.0, rss - heapPeak / 1048576.0);
         }
-        long heapPeak = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP) {
-                heapPeak += pool.getPeakUsage().getUsed();
-            }
-        }
-        System.out.printf(Locale.ROOT, "dl4j batch=%d px=%d steps=%d peak_rss_mb=%.0f heap_peak_mb=%.0f offheap_peak_mb=%.0f outcome=%s%n",
-                batch, pixels, steps, peakRssKb() / 1024.0, heapPeak / 1048576.0, offHeapPeak / 1048576.0, outcome);
     }
 
     static long peakRssKb() throws Exception {
