@@ -126,12 +126,13 @@ public record TrainingSettings(
      * of gradients and how often checkpoints are taken.
      */
     public Map<String, String> trainingShape() {
+        Map<String, Object> all = asOptionMap();
         Map<String, String> shape = new LinkedHashMap<>();
         for (String option : java.util.List.of(JobOptions.SLOTS, JobOptions.BATCH_SIZE, JobOptions.LR, JobOptions.MOMENTUM,
                 JobOptions.LR_PATIENCE, JobOptions.LR_FACTOR, JobOptions.RESIZE, JobOptions.CROP, JobOptions.SEED,
                 JobOptions.TRAIN_FRACTION, JobOptions.SUBSET, JobOptions.MODEL, JobOptions.LOCAL_STEPS,
                 JobOptions.WIRE_PRECISION)) {
-            shape.put(option, String.valueOf(asOptionMap().get(option)));
+            shape.put(option, String.valueOf(all.get(option)));
         }
         return shape;
     }
