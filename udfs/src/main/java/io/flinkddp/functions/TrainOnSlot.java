@@ -3,6 +3,8 @@ package io.flinkddp.functions;
 import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.data.DecodedImage;
 import io.flinkddp.data.ListingSummary;
+import io.flinkddp.model.DeviceBinding;
+import io.flinkddp.model.DeviceClaim;
 import io.flinkddp.model.DeviceClaims;
 import io.flinkddp.model.Networks;
 import io.flinkddp.output.Checkpoints;
@@ -54,7 +56,7 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
     private final List<String> classNames;
     private final long startMillis;
     private transient SlotTrainer trainer;
-    private transient int device;
+    private transient DeviceClaim device;
     private transient TrainingProgress progress;
 
     public TrainOnSlot(TrainingSettings settings, List<String> classNames, long startMillis) {
@@ -91,7 +93,7 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
         int slot = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         if (trainer == null) {
             ListingSummary.only(getRuntimeContext().getBroadcastVariable(Names.LISTING_SUMMARY), settings.data(), classNames);
-            device = DeviceClaims.claimForCurrentThread();
+            device = DeviceBinding.claimForCurrentThread();
             trainer = new SlotTrainer(settings, slot, classNames.size(), Networks.build(settings, classNames.size()), shard, progress);
             new Checkpoints(settings.output()).loadNewest(settings).ifPresent(state -> {
                 trainer.restore(state);
@@ -120,7 +122,7 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
             }
             trainer.close();
             trainer = null;
-            DeviceClaims.releaseShared(device);
+            device.close();
         }
     }
 

@@ -1,69 +1,274 @@
 package io.flinkddp.model;
 
-import org.nd4j.linalg.factory.Nd4j;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import javax.management.InstanceAlreadyExistsException;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.MalformedObjectNameException;
+import javax.management.ObjectName;
 
 /**
- * Which accelerator each training subtask of one TaskManager uses. Every subtask claims the device
- * with the fewest claims (the lowest index on a tie), so subtasks get different GPUs while there are
- * enough, and share them evenly beyond that. One registry per TaskManager JVM ({@link #shared}); a
- * subtask releases its device when its training ends.
+ * Which accelerator each training subtask on one host uses. In: a lock directory shared by everything
+ * on the host ({@link #DEFAULT_DIRECTORY} unless told otherwise) and the number of devices. Out: a
+ * {@link DeviceClaim} for the device with the fewest claims, the lowest index on a tie, so subtasks
+ * get different GPUs while there are enough and share them evenly beyond that. Plain Java, no ND4J:
+ * {@link DeviceBinding} asks ND4J for the device count and binds the thread.
+ *
+ * <p>Kept: nothing in memory. Claim {@code k} of device {@code d} is an OS lock on
+ * {@code <directory>/device-d.claim-k.lock}, so claims hold across jobs, class loaders and processes,
+ * and the OS frees them when a process dies. A claim lasts until {@link DeviceClaim#close} or the end
+ * of its process. The lock files are empty and stay (deleting a lock file others may have open breaks
+ * the protocol); there are as many per device as it ever had claims at once. Claims are decided one
+ * at a time host-wide, under a lock on {@code <directory>/decide.lock}.
+ *
+ * <p>One catch, handled here: on Linux, closing any channel of a file frees every lock the JVM holds
+ * on that file, so this JVM must never open and close a second channel on a file it has locked, even
+ * from another job's class loader. A JVM-wide registry (the platform MBeanServer, one name per claim
+ * under {@value #JMX_DOMAIN}, also visible in JMX) says which files this JVM holds; those are counted
+ * without being opened.
  */
 public final class DeviceClaims {
 
-    private static DeviceClaims shared;
+    /** {@code <java.io.tmpdir>/flink-ddp-devices}. */
+    public static final Path DEFAULT_DIRECTORY = Path.of(System.getProperty("java.io.tmpdir"), "flink-ddp-devices");
+    static final String JMX_DOMAIN = "io.flinkddp";
 
-    private final int[] claims;
+    /**
+     * One claim decision at a time in this JVM, across class loaders: a string literal is the same
+     * object in every class loader. The {@code decide.lock} file then serializes processes.
+     */
+    private static final String JVM_DECISION_MONITOR = "io.flinkddp.model.DeviceClaims: one claim decision at a time";
+    private static final Pattern LOCK_FILE = Pattern.compile("device-(\\d+)\\.claim-(\\d+)\\.lock");
+    private static final long DECISION_TIMEOUT_MILLIS = 30_000;
+    /**
+     * Channels of files that another part of this JVM locked outside this protocol: closing them
+     * would free that lock, so they stay open as long as this class is loaded.
+     */
+    private static final List<FileChannel> NEVER_CLOSE = new ArrayList<>();
 
+    private final Path directory;
+    private final int devices;
+    private final MBeanServer registry = ManagementFactory.getPlatformMBeanServer();
+
+    /** Claims among {@code devices} devices, with lock files in {@link #DEFAULT_DIRECTORY}. */
     public DeviceClaims(int devices) {
-        if (devices < 1) {
-            throw new IllegalArgumentException("need at least one device, got " + devices);
-        }
-        this.claims = new int[devices];
-    }
-
-    /** The registry of this JVM, created on first use with the backend's device count. */
-    public static synchronized DeviceClaims shared(int devices) {
-        if (shared == null || shared.claims.length != devices) {
-            shared = new DeviceClaims(devices);
-        }
-        return shared;
+        this(DEFAULT_DIRECTORY, devices);
     }
 
     /**
-     * Claims a device of the ND4J backend for the calling thread and binds the thread to it. On
-     * nd4j-native there is one device, the CPU, shared by every slot.
+     * Claims among {@code devices} devices, with lock files in {@code directory}, created if missing.
+     *
+     * @throws IllegalStateException naming the directory if it cannot be created or written
      */
-    public static int claimForCurrentThread() {
-        int device = shared(Nd4j.getAffinityManager().getNumberOfDevices()).claim();
-        Nd4j.getAffinityManager().unsafeSetDevice(device);
-        return device;
+    public DeviceClaims(Path directory, int devices) {
+        if (devices < 1) {
+            throw new IllegalArgumentException("need at least one device, got " + devices);
+        }
+        try {
+            Files.createDirectories(directory);
+            this.directory = directory.toRealPath();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create the device claim directory " + directory + ": " + e, e);
+        }
+        if (!Files.isWritable(this.directory)) {
+            throw new IllegalStateException("cannot write the device claim directory " + this.directory);
+        }
+        this.devices = devices;
     }
 
-    /** Releases a device claimed by {@link #claimForCurrentThread}. */
-    public static void releaseShared(int device) {
-        shared(Nd4j.getAffinityManager().getNumberOfDevices()).release(device);
+    public Path directory() {
+        return directory;
     }
 
-    public synchronized int claim() {
-        int best = 0;
-        for (int device = 1; device < claims.length; device++) {
-            if (claims[device] < claims[best]) {
-                best = device;
+    public int devices() {
+        return devices;
+    }
+
+    /**
+     * Claims the device with the fewest claims on this host, the lowest index on a tie. Waits while
+     * another process is deciding (milliseconds), at most {@value #DECISION_TIMEOUT_MILLIS} ms.
+     */
+    public DeviceClaim claim() {
+        synchronized (JVM_DECISION_MONITOR) {
+            try (FileChannel decision = lockDecision()) {
+                BitSet[] held = heldClaims();
+                while (true) {
+                    int best = 0;
+                    for (int device = 1; device < devices; device++) {
+                        if (held[device].cardinality() < held[best].cardinality()) {
+                            best = device;
+                        }
+                    }
+                    int level = held[best].nextClearBit(0);
+                    DeviceClaim claim = take(best, level);
+                    if (claim != null) {
+                        return claim;
+                    }
+                    held[best].set(level);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot claim a device in " + directory, e);
             }
         }
-        claims[best]++;
-        return best;
     }
 
-    public synchronized void release(int device) {
-        if (claims[device] == 0) {
-            throw new IllegalStateException("device " + device + " is not claimed");
+    /** How many claims {@code device} has on this host, from every job and process. */
+    public int claimsOf(int device) {
+        if (device < 0 || device >= devices) {
+            throw new IllegalArgumentException("device " + device + " is not in 0.." + (devices - 1));
         }
-        claims[device]--;
+        synchronized (JVM_DECISION_MONITOR) {
+            try (FileChannel decision = lockDecision()) {
+                return heldClaims()[device].cardinality();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot count the claims in " + directory, e);
+            }
+        }
     }
 
-    /** How many subtasks use {@code device}. */
-    public synchronized int claimsOf(int device) {
-        return claims[device];
+    /** Which claim levels of each device are held, by whom ever. Runs under the decision lock. */
+    private BitSet[] heldClaims() throws IOException {
+        int[] levels = new int[devices];
+        try (Stream<Path> files = Files.list(directory)) {
+            files.forEach(file -> {
+                Matcher name = LOCK_FILE.matcher(file.getFileName().toString());
+                if (name.matches()) {
+                    int device = Integer.parseInt(name.group(1));
+                    if (device < devices) {
+                        levels[device] = Math.max(levels[device], Integer.parseInt(name.group(2)) + 1);
+                    }
+                }
+            });
+        }
+        BitSet[] held = new BitSet[devices];
+        for (int device = 0; device < devices; device++) {
+            held[device] = new BitSet();
+            for (int level = 0; level < levels[device]; level++) {
+                if (isHeld(device, level)) {
+                    held[device].set(level);
+                }
+            }
+        }
+        return held;
+    }
+
+    private boolean isHeld(int device, int level) throws IOException {
+        if (registry.isRegistered(jmxName(device, level))) {
+            return true;
+        }
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(lockFile(device, level), StandardOpenOption.WRITE);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        FileLock probe;
+        try {
+            probe = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            neverClose(channel);
+            return true;
+        }
+        if (probe != null) {
+            probe.release();
+        }
+        channel.close();
+        return probe == null;
+    }
+
+    /** Claim {@code level} of {@code device}, or null if someone holds it. Runs under the decision lock. */
+    private DeviceClaim take(int device, int level) throws IOException {
+        ObjectName name = jmxName(device, level);
+        Path file = lockFile(device, level);
+        DeviceClaim claim = new DeviceClaim(device, level, file, name, registry);
+        try {
+            registry.registerMBean(claim, name);
+        } catch (InstanceAlreadyExistsException e) {
+            return null;
+        } catch (JMException e) {
+            throw new IllegalStateException("cannot register the device claim " + name, e);
+        }
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = channel.tryLock();
+            if (lock != null) {
+                claim.hold(channel, lock);
+                return claim;
+            }
+            channel.close();
+        } catch (OverlappingFileLockException e) {
+            neverClose(channel);
+        } catch (IOException | RuntimeException e) {
+            if (channel != null) {
+                channel.close();
+            }
+            claim.close();
+            throw e;
+        }
+        claim.close();
+        return null;
+    }
+
+    private FileChannel lockDecision() throws IOException {
+        Path file = directory.resolve("decide.lock");
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write the device claim directory " + directory + ": " + e, e);
+        }
+        long deadline = System.currentTimeMillis() + DECISION_TIMEOUT_MILLIS;
+        try {
+            while (channel.tryLock() == null) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException("another process has held " + file + " for over "
+                            + DECISION_TIMEOUT_MILLIS + " ms");
+                }
+                Thread.sleep(5);
+            }
+        } catch (InterruptedException e) {
+            channel.close();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for " + file, e);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        return channel;
+    }
+
+    private Path lockFile(int device, int level) {
+        return directory.resolve("device-" + device + ".claim-" + level + ".lock");
+    }
+
+    private ObjectName jmxName(int device, int level) {
+        try {
+            return new ObjectName(JMX_DOMAIN + ":type=DeviceClaim,directory=" + ObjectName.quote(directory.toString())
+                    + ",device=" + device + ",claim=" + level);
+        } catch (MalformedObjectNameException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void neverClose(FileChannel channel) {
+        synchronized (NEVER_CLOSE) {
+            NEVER_CLOSE.add(channel);
+        }
     }
 }
