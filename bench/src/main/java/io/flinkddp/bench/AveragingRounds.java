@@ -116,7 +116,7 @@ public final class AveragingRounds {
         DataSet<GradientChunk> sums = shards
                 .mapPartition(new StubTrainRound(floats, chunkFloats, reread, wire)).name("train-round")
                 .withBroadcastSet(loop, Names.GRADIENT_SUMS)
-                .partitionCustom(new ByChunk(), new GradientChunk.Index()).name("chunks-by-index")
+                .partitionCustom(new ByChunk(), new GradientChunk.Key()).name("chunks-by-index")
                 .mapPartition(new SumGradientChunks()).name("sum-gradients");
         loop.closeWith(sums).output(new DiscardingOutputFormat<>()).name("end-of-training");
         JobExecutionResult result = env.execute("averaging rounds");

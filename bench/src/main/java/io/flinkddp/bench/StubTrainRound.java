@@ -4,7 +4,9 @@ import io.flinkddp.config.WirePrecision;
 import io.flinkddp.data.DecodedImage;
 import io.flinkddp.functions.Names;
 import io.flinkddp.model.GradientSum;
+import io.flinkddp.train.ChunkLayout;
 import io.flinkddp.train.GradientChunk;
+import io.flinkddp.train.Payload;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,9 +20,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * train-round with its compute stubbed out, for the benchmarks: everything TrainOnSlot and SlotTrainer
  * do around the network, and nothing else. Input: the slot's shard (static, cached by Flink);
- * broadcast: the previous round's gradient sums; output: a fixed "gradient" of {@code floats} entries in
- * chunks of {@code chunkFloats} in precision {@code wire}, copied out of an ND4J vector as
- * {@code Replica.copyGradient} does.
+ * broadcast: the previous round's gradient sums; output: a fixed "gradient" of {@code floats} entries cut by
+ * {@link ChunkLayout} into chunks of {@code chunkFloats} in precision {@code wire}, copied out of an ND4J
+ * vector as {@code Replica.copy} does.
  *
  * <p>State kept across rounds (ALL_ROUND), created in the first superstep: the gradient vector, the
  * {@link GradientSum} the broadcast sums are put into (as {@code Replica.putGradientSum}), and the shard,
@@ -36,7 +38,7 @@ public class StubTrainRound extends RichMapPartitionFunction<DecodedImage, Gradi
     public static final String EMIT_NANOS = "emit-nanos";
 
     private final int floats;
-    private final int chunkFloats;
+    private final ChunkLayout layout;
     private final boolean rereadShard;
     private final WirePrecision wire;
     private transient INDArray gradient;
@@ -49,7 +51,7 @@ public class StubTrainRound extends RichMapPartitionFunction<DecodedImage, Gradi
     public StubTrainRound(int floats, int chunkFloats, boolean rereadShard, WirePrecision wire) {
         this.wire = wire;
         this.floats = floats;
-        this.chunkFloats = chunkFloats;
+        this.layout = new ChunkLayout(floats, chunkFloats);
         this.rereadShard = rereadShard;
     }
 
@@ -84,17 +86,14 @@ public class StubTrainRound extends RichMapPartitionFunction<DecodedImage, Gradi
         }
         List<GradientChunk> sums = getIterationRuntimeContext().getBroadcastVariable(Names.GRADIENT_SUMS);
         for (GradientChunk chunk : sums) {
-            sum.put((long) chunk.index * chunkFloats, chunk.values);
+            sum.put(layout.offset(chunk.index), chunk.values);
         }
         long put = System.nanoTime();
         FloatBuffer source = gradient.data().asNioFloat();
-        for (int i = 0; i * (long) chunkFloats < floats; i++) {
-            int offset = i * chunkFloats;
-            float[] values = new float[Math.min(chunkFloats, floats - offset)];
-            source.position((int) gradient.offset() + offset);
+        layout.emit(List.of(Payload.GRADIENT), (payload, offset, values) -> {
+            source.position((int) (gradient.offset() + offset));
             source.get(values);
-            out.collect(new GradientChunk(i, values, wire));
-        }
+        }, wire, out::collect);
         if (slot == 0) {
             putNanos.add(put - start);
             emitNanos.add(System.nanoTime() - put);

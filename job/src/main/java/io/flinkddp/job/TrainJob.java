@@ -10,6 +10,7 @@ import io.flinkddp.data.ListingSummary;
 import io.flinkddp.data.SplitImage;
 import io.flinkddp.functions.AssignSplit;
 import io.flinkddp.functions.ByChunk;
+import io.flinkddp.functions.ChooseCheckpoint;
 import io.flinkddp.functions.BySlot;
 import io.flinkddp.functions.DecodeImage;
 import io.flinkddp.functions.InSubset;
@@ -19,6 +20,7 @@ import io.flinkddp.functions.SumGradientChunks;
 import io.flinkddp.functions.SummarizeListing;
 import io.flinkddp.functions.TrainOnSlot;
 import io.flinkddp.functions.WriteDryRunSummary;
+import io.flinkddp.output.CheckpointManifest;
 import io.flinkddp.output.Checkpoints;
 import io.flinkddp.output.RunOutputs;
 import io.flinkddp.train.GradientChunk;
@@ -111,6 +113,9 @@ public final class TrainJob {
                 .flatMap(new DecodeImage(settings.data(), settings.resizePixels(), settings.cropPixels())).name("decode-images")
                 .partitionCustom(new BySlot(), "slot").setParallelism(slots).name("shard-by-slot");
 
+        // Choose the checkpoint to resume from, once per attempt (after the listing, so it reruns with it).
+        DataSet<String> resumeFrom = listing.flatMap(new ChooseCheckpoint(settings)).setParallelism(1).name("choose-checkpoint");
+
         // Rounds: train on every slot, sum the gradient chunks across slots, broadcast the sums back.
         IterativeDataSet<GradientChunk> rounds = env.fromCollection(List.of(), TypeInformation.of(GradientChunk.class))
                 .name("no-gradient-yet").iterate(Integer.MAX_VALUE);
@@ -120,7 +125,8 @@ public final class TrainJob {
                 .mapPartition(new TrainOnSlot(settings, classes, startMillis)).setParallelism(slots).name("train-round")
                 .withBroadcastSet(rounds, Names.GRADIENT_SUMS)
                 .withBroadcastSet(listing, Names.LISTING_SUMMARY)
-                .partitionCustom(new ByChunk(), new GradientChunk.Index()).setParallelism(slots).name("chunks-by-index")
+                .withBroadcastSet(resumeFrom, Names.RESUME_FROM)
+                .partitionCustom(new ByChunk(), new GradientChunk.Key()).setParallelism(slots).name("chunks-by-index")
                 .mapPartition(new SumGradientChunks()).setParallelism(slots).name("sum-gradients");
         rounds.closeWith(sums).output(new DiscardingOutputFormat<>()).name("end-of-training");
         return env.execute(jobName(settings));
@@ -136,7 +142,7 @@ public final class TrainJob {
         Configuration flinkConf = Configuration.fromMap(conf.toMap());
         RunOutputs outputs = new RunOutputs(settings.output());
         boolean finished;
-        Optional<Checkpoints.Manifest> newest;
+        Optional<CheckpointManifest> newest;
         try {
             finished = outputs.holdsFinishedRun();
             newest = new Checkpoints(settings.output()).newest();
@@ -144,7 +150,7 @@ public final class TrainJob {
             throw StorageErrors.describe("--output", settings.output(), e, flinkConf);
         }
         newest.ifPresent(checkpoint -> checkpoint.requireResumableBy(settings));
-        int epochsDone = newest.map(Checkpoints.Manifest::epochsCompleted).orElse(0);
+        int epochsDone = newest.map(CheckpointManifest::epochsCompleted).orElse(0);
         if (finished && (settings.dryRun() || epochsDone >= settings.epochs())) {
             throw new InvalidSettingsException("--output " + settings.output() + " already holds a finished run (summary.json"
                     + (epochsDone > 0 ? ", " + epochsDone + " epochs" : "") + "); choose another"
@@ -153,8 +159,8 @@ public final class TrainJob {
         if (finished) {
             outputs.reopen();
         }
-        newest.ifPresent(checkpoint -> LOG.info("resuming from the checkpoint of step {} ({} epochs done) in {}",
-                checkpoint.stepsApplied(), checkpoint.epochsCompleted(), checkpoint.folder()));
+        newest.ifPresent(checkpoint -> LOG.info("{} holds checkpoints (the newest: step {}, {} epochs done): the run resumes from the newest intact one",
+                settings.output(), checkpoint.stepsApplied(), checkpoint.epochsCompleted()));
         try {
             return ClassFolders.list(settings.data());
         } catch (IOException | RuntimeException e) {

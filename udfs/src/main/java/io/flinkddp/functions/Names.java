@@ -6,6 +6,8 @@ public final class Names {
     public static final String GRADIENT_SUMS = "gradient-sums";
     /** Broadcast into train-round and the dry-run writer: what listing and split found. */
     public static final String LISTING_SUMMARY = "listing-summary";
+    /** Broadcast into train-round: the folder of the checkpoint to resume from, or nothing for a fresh start. */
+    public static final String RESUME_FROM = "resume-from";
     /** Iteration aggregator: every slot's {@link io.flinkddp.train.RoundReport}, summed per round. */
     public static final String ROUND_REPORT = "round-report";
     /** Accumulators shown in the web UI. */

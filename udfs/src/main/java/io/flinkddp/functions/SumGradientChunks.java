@@ -7,9 +7,9 @@ import org.apache.flink.api.common.functions.MapPartitionFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * sum-gradients: receives, partitioned by chunk index, every slot's chunks of this round's gradient
- * and emits one sum per chunk index. Each parallel instance sums its own share of the indices (a
- * reduce-scatter), in memory and without sorting. The first chunk of an index becomes the running
+ * sum-gradients: receives, partitioned by chunk key, every slot's chunks of this round and emits one
+ * sum per key (payload and index). Each parallel instance sums its own share of the keys (a
+ * reduce-scatter), in memory and without sorting. The first chunk of a key becomes the running
  * sum: with object reuse off (Flink's default) it is this function's own deserialized copy. Sums are
  * computed in fp32 and sent back in the wire precision of the chunks they add.
  */
@@ -19,12 +19,12 @@ public class SumGradientChunks implements MapPartitionFunction<GradientChunk, Gr
     public void mapPartition(Iterable<GradientChunk> chunks, Collector<GradientChunk> out) {
         Map<Integer, GradientChunk> sums = new HashMap<>();
         for (GradientChunk chunk : chunks) {
-            GradientChunk sum = sums.putIfAbsent(chunk.index, chunk);
+            GradientChunk sum = sums.putIfAbsent(chunk.key(), chunk);
             if (sum != null) {
                 add(sum.values, chunk.values);
             }
         }
-        sums.forEach((index, sum) -> out.collect(new GradientChunk(index, sum.values, sum.wire)));
+        sums.values().forEach(sum -> out.collect(sum.withValues(sum.values)));
     }
 
     /** {@code sum += values}, element by element. */

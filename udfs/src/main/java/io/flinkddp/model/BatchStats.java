@@ -47,4 +47,21 @@ public record BatchStats(long samples, double lossSum, long top1, long top5) imp
         }
         return new BatchStats(labels.length, lossSum, top1, top5);
     }
+
+    /** Top-1/top-5 counts of logits, and (if asked) the summed cross-entropy by a stable log-softmax, in double precision. */
+    public static BatchStats ofLogits(float[][] scores, int[] labels, boolean withLoss) {
+        double lossSum = 0;
+        for (int i = 0; withLoss && i < labels.length; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (float score : scores[i]) {
+                max = Math.max(max, score);
+            }
+            double sum = 0;
+            for (float score : scores[i]) {
+                sum += Math.exp(score - max);
+            }
+            lossSum += max + Math.log(sum) - scores[i][labels[i]];
+        }
+        return ofScores(scores, labels, lossSum);
+    }
 }

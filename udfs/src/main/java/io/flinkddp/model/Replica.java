@@ -1,5 +1,6 @@
 package io.flinkddp.model;
 
+import io.flinkddp.train.Payload;
 import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Map;
@@ -83,16 +84,15 @@ public final class Replica {
 
     /** Copies {@code values.length} gradient entries starting at {@code offset} into {@code values}. */
     public void copyGradient(long offset, float[] values) {
-        FloatBuffer source = gradient.data().asNioFloat();
-        source.position((int) (gradient.offset() + offset));
-        source.get(values);
+        copy(Payload.GRADIENT, offset, values);
     }
 
-    /** Copies {@code values.length} momentum-buffer entries starting at {@code offset} into {@code values}. */
-    public void copyMomentum(long offset, float[] values) {
-        FloatBuffer source = velocity.data().asNioFloat();
-        source.position((int) (velocity.offset() + offset));
-        source.get(values);
+    /** Copies {@code values.length} entries of what {@code payload} names, from {@code offset} on, into {@code values}. */
+    public void copy(Payload payload, long offset, float[] values) {
+        INDArray source = payload.inGradientView() ? gradient : velocity;
+        FloatBuffer buffer = source.data().asNioFloat();
+        buffer.position((int) (source.offset() + offset));
+        buffer.get(values);
     }
 
     /** Local steps: remembers the parameters at the start of a round of local steps. */
@@ -112,18 +112,13 @@ public final class Replica {
     }
 
     /**
-     * Local steps: puts this replica's share of the round's averages where {@link #copyGradient} and
-     * {@link #copyMomentum} read them: its parameter move since {@link #beginLocalSteps} and its
+     * Local steps: puts this replica's share of the round's averages where {@link #copy} reads them
+     * (parameter move, momentum): its parameter move since {@link #beginLocalSteps} and its
      * momentum buffer, each multiplied by the {@code samples} it trained on this round.
      */
     public void finishLocalSteps(long samples) {
         gradient.assign(roundStart).subi(params).muli(samples);
         velocity.muli(samples);
-    }
-
-    /** Local steps: writes one chunk of the all-replica momentum sum; see {@link #applyAverages}. */
-    public void putMomentumSum(long offset, float[] values) {
-        momentumSum.put(offset, values);
     }
 
     /**
@@ -140,9 +135,12 @@ public final class Replica {
         sum.put(offset, values);
     }
 
-    /** Clears the gradient-sum buffer (entries no replica sent count as zero). */
-    public void clearGradientSum() {
-        gradientSum.assign(0);
+    /**
+     * Writes one chunk of the all-replica sum of what {@code payload} names: gradient or parameter move
+     * into the sum {@link #applyGradientSum} and {@link #applyAverages} read, momentum into the momentum sum.
+     */
+    public void putSum(Payload payload, long offset, float[] values) {
+        (payload.inGradientView() ? sum : momentumSum).put(offset, values);
     }
 
     /**
@@ -166,7 +164,7 @@ public final class Replica {
      */
     public BatchStats evaluate(INDArray features, int[] labels) {
         INDArray classifierInput = net.output(List.of(classifierInputName()), false, new INDArray[] {features}, null)[0];
-        return scoreLogits(logits(classifierInput), labels, true);
+        return BatchStats.ofLogits(logits(classifierInput).toFloatMatrix(), labels, true);
     }
 
     private String classifierInputName() {
@@ -175,26 +173,6 @@ public final class Replica {
 
     private INDArray logits(INDArray classifierInput) {
         return classifierInput.mmul(net.getParam(Networks.OUTPUT + "_W")).addiRowVector(net.getParam(Networks.OUTPUT + "_b"));
-    }
-
-    /** Top-1/top-5 counts of logits, and (if asked) the summed cross-entropy by a stable log-softmax. */
-    static BatchStats scoreLogits(INDArray logits, int[] labels, boolean withLoss) {
-        float[][] scores = logits.toFloatMatrix();
-        double lossSum = 0;
-        if (withLoss) {
-            for (int i = 0; i < labels.length; i++) {
-                double max = Double.NEGATIVE_INFINITY;
-                for (float score : scores[i]) {
-                    max = Math.max(max, score);
-                }
-                double sum = 0;
-                for (float score : scores[i]) {
-                    sum += Math.exp(score - max);
-                }
-                lossSum += max + Math.log(sum) - scores[i][labels[i]];
-            }
-        }
-        return BatchStats.ofScores(scores, labels, lossSum);
     }
 
     /** A copy of the parameters (batch-norm running statistics included), for a checkpoint. */
@@ -239,7 +217,7 @@ public final class Replica {
 
         @Override
         public void onForwardPass(Model model, Map<String, INDArray> activations) {
-            counted = scoreLogits(logits(activations.get(classifierInputName())), labels, false);
+            counted = BatchStats.ofLogits(logits(activations.get(classifierInputName())).toFloatMatrix(), labels, false);
         }
 
         BatchStats take(double lossSum) {

@@ -13,7 +13,8 @@ import org.apache.flink.core.memory.DataOutputView;
 import sun.misc.Unsafe;
 
 /**
- * Flink serializer of {@link GradientChunk}: the index, the length, the wire precision, then the
+ * Flink serializer of {@link GradientChunk}: the index, the length, one byte of payload (high nibble)
+ * and wire precision (low nibble), then the
  * values as one block of little-endian bytes (fp32: 4 per value, converted by one bulk memory copy
  * rather than one {@code writeFloat} call per entry as Flink's POJO serializer does; bf16: 2 per value,
  * rounded to nearest even). No boxing, no Kryo. Each instance keeps a scratch byte array, so {@link #duplicate} gives every thread its own.
@@ -44,7 +45,7 @@ public final class GradientChunkSerializer extends TypeSerializer<GradientChunk>
 
     @Override
     public GradientChunk copy(GradientChunk from) {
-        return new GradientChunk(from.index, from.values.clone(), from.wire);
+        return from.withValues(from.values.clone());
     }
 
     @Override
@@ -63,7 +64,7 @@ public final class GradientChunkSerializer extends TypeSerializer<GradientChunk>
         int bytes = values.length * chunk.wire.bytesPerValue();
         target.writeInt(chunk.index);
         target.writeInt(values.length);
-        target.writeByte(chunk.wire.ordinal());
+        target.writeByte(chunk.payload.ordinal() << 4 | chunk.wire.ordinal());
         byte[] block = scratch(bytes);
         if (chunk.wire == WirePrecision.FP32) {
             floatsToBytes(values, block);
@@ -81,7 +82,9 @@ public final class GradientChunkSerializer extends TypeSerializer<GradientChunk>
     public GradientChunk deserialize(DataInputView source) throws IOException {
         int index = source.readInt();
         int length = source.readInt();
-        WirePrecision wire = WIRE[source.readByte()];
+        int kind = source.readByte();
+        Payload payload = Payload.of(kind >>> 4);
+        WirePrecision wire = WIRE[kind & 0xf];
         int bytes = length * wire.bytesPerValue();
         byte[] block = scratch(bytes);
         source.readFully(block, 0, bytes);
@@ -93,7 +96,7 @@ public final class GradientChunkSerializer extends TypeSerializer<GradientChunk>
                 values[i] = fromBf16((block[2 * i] & 0xff) | (block[2 * i + 1] & 0xff) << 8);
             }
         }
-        return new GradientChunk(index, values, wire);
+        return new GradientChunk(payload, index, values, wire);
     }
 
     @Override
@@ -105,11 +108,11 @@ public final class GradientChunkSerializer extends TypeSerializer<GradientChunk>
     public void copy(DataInputView source, DataOutputView target) throws IOException {
         int index = source.readInt();
         int length = source.readInt();
-        byte wire = source.readByte();
+        byte kind = source.readByte();
         target.writeInt(index);
         target.writeInt(length);
-        target.writeByte(wire);
-        target.write(source, length * WIRE[wire].bytesPerValue());
+        target.writeByte(kind);
+        target.write(source, length * WIRE[kind & 0xf].bytesPerValue());
     }
 
     /** Little-endian bytes of {@code values}: one memory copy where the platform is little-endian. */

@@ -10,7 +10,7 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
 /**
  * Flink's type information for {@link GradientChunk} (declared on the class with {@code @TypeInfo}):
  * an atomic type with the bulk {@link GradientChunkSerializer}. Being atomic, it is partitioned with
- * a key selector ({@link GradientChunk.Index}), not a field name.
+ * a key selector ({@link GradientChunk.Key}), not a field name.
  */
 public final class GradientChunkTypeInfo extends TypeInformation<GradientChunk> {
 

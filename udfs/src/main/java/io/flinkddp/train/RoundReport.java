@@ -28,9 +28,6 @@ public class RoundReport implements Value {
     public long fingerprintMin = Long.MAX_VALUE;
     public long fingerprintMax = Long.MIN_VALUE;
     public boolean finished;
-    /** Range of the steps the slots resumed from (reported in the first round only): equal on every slot. */
-    public long restoredStepsMin = Long.MAX_VALUE;
-    public long restoredStepsMax = Long.MIN_VALUE;
 
     public void add(RoundReport other) {
         roundSamples += other.roundSamples;
@@ -43,8 +40,6 @@ public class RoundReport implements Value {
         fingerprintMin = Math.min(fingerprintMin, other.fingerprintMin);
         fingerprintMax = Math.max(fingerprintMax, other.fingerprintMax);
         finished |= other.finished;
-        restoredStepsMin = Math.min(restoredStepsMin, other.restoredStepsMin);
-        restoredStepsMax = Math.max(restoredStepsMax, other.restoredStepsMax);
     }
 
     public boolean replicasIdentical() {
@@ -63,8 +58,6 @@ public class RoundReport implements Value {
         out.writeLong(fingerprintMin);
         out.writeLong(fingerprintMax);
         out.writeBoolean(finished);
-        out.writeLong(restoredStepsMin);
-        out.writeLong(restoredStepsMax);
     }
 
     @Override
@@ -79,7 +72,5 @@ public class RoundReport implements Value {
         fingerprintMin = in.readLong();
         fingerprintMax = in.readLong();
         finished = in.readBoolean();
-        restoredStepsMin = in.readLong();
-        restoredStepsMax = in.readLong();
     }
 }

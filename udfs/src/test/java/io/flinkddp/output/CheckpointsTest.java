@@ -32,7 +32,7 @@ class CheckpointsTest {
         for (long step = 1; step <= 4; step++) {
             checkpoints.write(state(step), settings);
         }
-        assertEquals(List.of(4L, 3L), checkpoints.complete().stream().map(Checkpoints.Manifest::stepsApplied).toList());
+        assertEquals(List.of(4L, 3L), checkpoints.complete().stream().map(CheckpointManifest::stepsApplied).toList());
         TrainingState loaded = checkpoints.loadNewest(settings).orElseThrow();
         TrainingState written = state(4);
         assertEquals(written.stepsApplied(), loaded.stepsApplied());
@@ -48,7 +48,7 @@ class CheckpointsTest {
         TrainingSettings settings = settings();
         Checkpoints checkpoints = new Checkpoints(settings.output());
         checkpoints.write(state(5), settings);
-        Checkpoints.Manifest newest = checkpoints.write(state(6), settings);
+        CheckpointManifest newest = checkpoints.write(state(6), settings);
         Path stateFile = Path.of(new org.apache.flink.core.fs.Path(newest.folder(), Checkpoints.STATE).toUri());
         try (RandomAccessFile file = new RandomAccessFile(stateFile.toFile(), "rw")) {
             file.seek(200);

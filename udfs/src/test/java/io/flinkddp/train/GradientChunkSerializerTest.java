@@ -32,14 +32,17 @@ class GradientChunkSerializerTest {
     void fp32TravelsExactlyInFourBytesPerValue() throws Exception {
         GradientChunk back = roundTrip(new GradientChunk(7, VALUES), 9 + 4 * VALUES.length);
         assertEquals(7, back.index);
+        assertEquals(Payload.GRADIENT, back.payload);
         assertEquals(WirePrecision.FP32, back.wire);
         assertArrayEquals(VALUES, back.values);
     }
 
     @Test
     void bf16TravelsInTwoBytesPerValueRoundedToNearest() throws Exception {
-        GradientChunk back = roundTrip(new GradientChunk(3, VALUES, WirePrecision.BF16), 9 + 2 * VALUES.length);
+        GradientChunk back = roundTrip(new GradientChunk(Payload.MOMENTUM, 3, VALUES, WirePrecision.BF16), 9 + 2 * VALUES.length);
         assertEquals(WirePrecision.BF16, back.wire);
+        assertEquals(Payload.MOMENTUM, back.payload, "the payload travels with the chunk");
+        assertEquals(3, back.index);
         for (int i = 0; i < VALUES.length; i++) {
             float expected = VALUES[i];
             if (Float.isInfinite(expected) || expected == Float.MAX_VALUE) {

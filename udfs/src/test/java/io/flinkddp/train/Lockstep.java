@@ -3,6 +3,7 @@ package io.flinkddp.train;
 import io.flinkddp.config.JobOptions;
 import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.data.DecodedImage;
+import io.flinkddp.data.ListingSummary;
 import io.flinkddp.data.SplitImage;
 import io.flinkddp.functions.SumGradientChunks;
 import io.flinkddp.model.Networks;
@@ -10,6 +11,7 @@ import io.flinkddp.output.Checkpoints;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -26,21 +28,25 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
- * Several {@link SlotTrainer}s run round by round in one thread, as the bulk iteration runs them: each
- * round every slot gets the previous round's aggregated report and the per-index sums of all slots'
- * chunks; slot 0's checkpoints go to {@code <output>/checkpoints} through {@link Checkpoints}. Used to
- * test training logic without Flink.
+ * Several {@link SlotSession}s run round by round in one thread, as the bulk iteration runs them: the
+ * checkpoint to resume from is chosen once for all slots, and each round every slot gets the previous
+ * round's aggregated report and the per-key sums of all slots' chunks ({@link SumGradientChunks#add}).
+ * Sessions write checkpoints and outputs under the settings' output as in the job. Used to test
+ * training logic without Flink.
  */
 final class Lockstep {
 
     final TrainingSettings settings;
     final List<SlotTrainer> slots = new ArrayList<>();
+    private final List<SlotSession> sessions = new ArrayList<>();
     private RoundReport previous;
     private List<GradientChunk> sums = List.of();
     private int round;
 
     Lockstep(TrainingSettings settings, List<DecodedImage> images, boolean resume) {
         this.settings = settings;
+        Optional<TrainingState> resumeFrom = resume ? new Checkpoints(settings.output()).loadNewest(settings) : Optional.empty();
+        ListingSummary listing = listing(images);
         for (int slot = 0; slot < settings.slots(); slot++) {
             List<DecodedImage> shard = new ArrayList<>();
             for (DecodedImage image : images) {
@@ -48,35 +54,44 @@ final class Lockstep {
                     shard.add(image);
                 }
             }
-            SlotTrainer trainer = new SlotTrainer(settings, slot, 2, batchNormNet(settings.seed()), shard, new TrainingProgress());
-            if (resume) {
-                new Checkpoints(settings.output()).loadNewest(settings).ifPresent(trainer::restore);
-            }
-            slots.add(trainer);
+            SlotSession session = new SlotSession(settings, slot, List.of("dark", "light"), listing, System.currentTimeMillis(),
+                    batchNormNet(settings.seed()), shard, resumeFrom, new TrainingProgress());
+            sessions.add(session);
+            slots.add(session.trainer());
         }
+    }
+
+    /** What the listing would have found: the decoded images, by class and role. */
+    private static ListingSummary listing(List<DecodedImage> images) {
+        ListingSummary listing = new ListingSummary();
+        listing.imagesPerClass = new long[2];
+        for (DecodedImage image : images) {
+            listing.found++;
+            listing.imagesPerClass[image.label]++;
+            if (image.role == SplitImage.TRAIN) {
+                listing.train++;
+            } else {
+                listing.validation++;
+            }
+        }
+        return listing;
     }
 
     /** Runs one round on every slot; returns the aggregated report. */
     RoundReport round() {
         round++;
         RoundReport aggregate = new RoundReport();
-        Map<Integer, float[]> next = new TreeMap<>();
-        for (SlotTrainer slot : slots) {
-            aggregate.add(slot.round(round, previous, sums, chunk -> {
-                float[] sum = next.putIfAbsent(chunk.index, chunk.values.clone());
+        Map<Integer, GradientChunk> next = new TreeMap<>();
+        for (SlotSession session : sessions) {
+            aggregate.add(session.round(round, previous, sums, chunk -> {
+                GradientChunk sum = next.putIfAbsent(chunk.key(), chunk.withValues(chunk.values.clone()));
                 if (sum != null) {
-                    SumGradientChunks.add(sum, chunk.values);
+                    SumGradientChunks.add(sum.values, chunk.values);
                 }
             }));
-            TrainingState checkpoint = slot.takeCheckpoint();
-            if (checkpoint != null) {
-                new Checkpoints(settings.output()).write(checkpoint, settings);
-            }
         }
-        List<GradientChunk> nextSums = new ArrayList<>();
-        next.forEach((index, values) -> nextSums.add(new GradientChunk(index, values)));
         previous = aggregate;
-        sums = nextSums;
+        sums = new ArrayList<>(next.values());
         return aggregate;
     }
 

@@ -1,0 +1,101 @@
+package io.flinkddp.train;
+
+import io.flinkddp.config.TrainingSettings;
+import io.flinkddp.data.DecodedImage;
+import io.flinkddp.data.ListingSummary;
+import io.flinkddp.output.Checkpoints;
+import io.flinkddp.output.RunOutputs;
+import io.flinkddp.output.RunSummary;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One slot's training attempt, from its first round to the run's outputs, without Flink: each
+ * {@link #round} runs the {@link SlotTrainer}'s round, then writes the checkpoint it took, and on slot 0
+ * logs each closed epoch and rewrites {@code metrics.jsonl}; in the round that finishes training, slot 0
+ * writes {@code labels.txt}, {@code model.zip}, {@code metrics.jsonl} and {@code summary.json}.
+ *
+ * <p>Created once per attempt with the shard and the checkpoint chosen to resume from (if any); keeps
+ * the trainer, its replica and its {@link TrainingShard} until {@link #close}, which frees the shard's
+ * spill file and is safe to call more than once.
+ */
+public final class SlotSession implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SlotSession.class);
+
+    private final TrainingSettings settings;
+    private final int slot;
+    private final List<String> classNames;
+    private final ListingSummary listing;
+    private final long startMillis;
+    private final SlotTrainer trainer;
+    private final Checkpoints checkpoints;
+    private final RunOutputs outputs;
+
+    public SlotSession(TrainingSettings settings, int slot, List<String> classNames, ListingSummary listing, long startMillis,
+                       ComputationGraph net, Iterable<DecodedImage> shard, Optional<TrainingState> resumeFrom,
+                       TrainingProgress progress) {
+        this.settings = settings;
+        this.slot = slot;
+        this.classNames = List.copyOf(classNames);
+        this.listing = listing;
+        this.startMillis = startMillis;
+        this.checkpoints = new Checkpoints(settings.output());
+        this.outputs = new RunOutputs(settings.output());
+        TrainingShard images = new TrainingShard(shard, settings.imageCacheMb() * 1024L * 1024L,
+                Path.of(System.getProperty("java.io.tmpdir")), settings.seed(), slot, settings.cropPixels());
+        this.trainer = new SlotTrainer(settings, slot, classNames.size(), net, images, progress);
+        resumeFrom.ifPresent(state -> {
+            trainer.restore(state);
+            LOG.info("slot {} resumes from the checkpoint of step {} ({} epochs done)", slot, state.stepsApplied(),
+                    state.epochsCompleted());
+        });
+    }
+
+    /** Runs round {@code round} (see {@link SlotTrainer#round}) and writes what it produced. */
+    public RoundReport round(int round, RoundReport previous, List<GradientChunk> sums, Consumer<GradientChunk> out) {
+        int epochsBefore = trainer.history().size();
+        RoundReport report = trainer.round(round, previous, sums, out);
+        TrainingState checkpoint = trainer.takeCheckpoint();
+        if (checkpoint != null) {
+            checkpoints.write(checkpoint, settings);
+        }
+        List<EpochMetrics> history = trainer.history();
+        if (slot == 0 && history.size() > epochsBefore) {
+            LOG.info(history.get(history.size() - 1).logLine(settings.epochs()));
+            outputs.writeMetrics(history);
+        }
+        if (slot == 0 && trainer.finished()) {
+            writeOutputs();
+        }
+        return report;
+    }
+
+    private void writeOutputs() {
+        outputs.writeLabels(classNames);
+        outputs.writeModel(trainer.replica().network());
+        outputs.writeMetrics(trainer.history());
+        outputs.writeSummary(RunSummary.of(settings, classNames, listing, trainer.allTrainImages(),
+                trainer.allValidationImages(), trainer.replica().layout().trainableParams(), trainer.history(),
+                trainer.resumedFromSteps(), startMillis));
+        LOG.info("wrote model, labels, metrics and summary to {}", settings.output());
+    }
+
+    public boolean finished() {
+        return trainer.finished();
+    }
+
+    public SlotTrainer trainer() {
+        return trainer;
+    }
+
+    @Override
+    public void close() {
+        trainer.close();
+    }
+}

@@ -1,0 +1,106 @@
+package io.flinkddp.train;
+
+import io.flinkddp.data.DecodedImage;
+import io.flinkddp.data.ImageBatch;
+import io.flinkddp.data.ImageCache;
+import io.flinkddp.data.Seeds;
+import io.flinkddp.data.SplitImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.commons.math3.random.Well19937c;
+import org.apache.commons.math3.util.MathArrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One slot's decoded images, kept between rounds: its training and validation images in their
+ * seeded split order, in an {@link ImageCache} (heap up to a budget, then a local spill file), and each
+ * epoch's visiting order of the training images, a permutation seeded by (seed, epoch, slot). Hands out
+ * minibatches as network input. Owns the cache: {@link #close} frees its spill file.
+ */
+public final class TrainingShard implements AutoCloseable {
+
+    /** A minibatch as the network takes it: normalised NCHW features and class indices. */
+    public record Minibatch(INDArray features, int[] labels) {
+        public int size() {
+            return labels.length;
+        }
+    }
+
+    private final ImageCache images;
+    private final int[] train;
+    private final int[] validation;
+    private final long seed;
+    private final int slot;
+    private final int cropPixels;
+    private int[] order;
+    private int orderEpoch = -1;
+
+    public TrainingShard(Iterable<DecodedImage> shard, long imageCacheBytes, Path spillDirectory, long seed, int slot, int cropPixels) {
+        this.images = new ImageCache(imageCacheBytes, spillDirectory);
+        this.seed = seed;
+        this.slot = slot;
+        this.cropPixels = cropPixels;
+        List<Integer> trainIndices = new ArrayList<>();
+        List<Integer> validationIndices = new ArrayList<>();
+        for (DecodedImage image : shard) {
+            (image.role == SplitImage.TRAIN ? trainIndices : validationIndices).add(images.size());
+            images.add(image);
+        }
+        this.train = byOrder(trainIndices);
+        this.validation = byOrder(validationIndices);
+    }
+
+    public int trainSize() {
+        return train.length;
+    }
+
+    public int validationSize() {
+        return validation.length;
+    }
+
+    /** Training images at positions [from, to) of epoch {@code epoch}'s order. */
+    public Minibatch train(int epoch, int from, int to) {
+        int[] positions = orderOf(epoch);
+        int[] batch = new int[to - from];
+        for (int i = from; i < to; i++) {
+            batch[i - from] = train[positions[i]];
+        }
+        return minibatch(batch);
+    }
+
+    /** Validation images [from, to) in split order. */
+    public Minibatch validation(int from, int to) {
+        return minibatch(Arrays.copyOfRange(validation, from, to));
+    }
+
+    private Minibatch minibatch(int[] batch) {
+        List<byte[]> pixels = new ArrayList<>(batch.length);
+        for (int index : batch) {
+            pixels.add(images.pixels(index));
+        }
+        return new Minibatch(ImageBatch.features(pixels, cropPixels), Arrays.stream(batch).map(images::label).toArray());
+    }
+
+    /** This epoch's visiting order: a Fisher-Yates shuffle by a generator seeded with (seed, epoch, slot). */
+    private int[] orderOf(int epoch) {
+        if (epoch != orderEpoch) {
+            order = MathArrays.natural(train.length);
+            MathArrays.shuffle(order, new Well19937c(Seeds.mix(seed, epoch, slot)));
+            orderEpoch = epoch;
+        }
+        return order;
+    }
+
+    private int[] byOrder(List<Integer> indices) {
+        return indices.stream().sorted(Comparator.comparingLong(images::order)).mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Frees the spill file. */
+    @Override
+    public void close() {
+        images.close();
+    }
+}

@@ -1,0 +1,34 @@
+package io.flinkddp.train;
+
+import io.flinkddp.model.Replica;
+import java.util.List;
+
+/**
+ * How a round turns minibatches into one synchronous update shared by every replica: what each slot
+ * computes and sends, and how the all-slot sums are applied. Two rules: {@link GradientAveraging}
+ * (exact DDP, one step a round) and {@link LocalSteps} (K steps alone, then averages).
+ */
+public interface UpdateRule {
+
+    static UpdateRule of(int localSteps) {
+        return localSteps > 1 ? new LocalSteps(localSteps) : new GradientAveraging();
+    }
+
+    /** Minibatches each slot trains on per round. */
+    int minibatchesPerRound();
+
+    /** What a slot sends at the end of a round, in this order. */
+    List<Payload> sends();
+
+    /** Before the round's first minibatch (also on a slot with no images left this round). */
+    void beginRound(Replica replica);
+
+    /** After the gradient of one minibatch of {@code samples} images was computed into the replica. */
+    void afterMinibatch(Replica replica, long samples, double learningRate, double momentum);
+
+    /** After the round's last minibatch, before the payloads are copied out; {@code samples} images in all. */
+    void endRound(Replica replica, long samples);
+
+    /** Applies the all-slot sums put into the replica, over {@code globalSamples} images. */
+    void apply(Replica replica, long globalSamples, double learningRate, double momentum);
+}
