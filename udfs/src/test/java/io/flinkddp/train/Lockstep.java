@@ -8,12 +8,16 @@ import io.flinkddp.data.SplitImage;
 import io.flinkddp.functions.SumGradientChunks;
 import io.flinkddp.model.Networks;
 import io.flinkddp.output.Checkpoints;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -36,6 +40,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  */
 final class Lockstep {
 
+    private static final GradientChunkSerializer WIRE = new GradientChunkSerializer();
     final TrainingSettings settings;
     final List<SlotTrainer> slots = new ArrayList<>();
     private final List<SlotSession> sessions = new ArrayList<>();
@@ -83,16 +88,28 @@ final class Lockstep {
         RoundReport aggregate = new RoundReport();
         Map<Integer, GradientChunk> next = new TreeMap<>();
         for (SlotSession session : sessions) {
-            aggregate.add(session.round(round, previous, sums, chunk -> {
-                GradientChunk sum = next.putIfAbsent(chunk.key(), chunk.withValues(chunk.values.clone()));
+            aggregate.add(session.round(round, previous, sums, emitted -> {
+                GradientChunk chunk = overTheWire(emitted);
+                GradientChunk sum = next.putIfAbsent(chunk.key(), chunk);
                 if (sum != null) {
                     SumGradientChunks.add(sum.values, chunk.values);
                 }
             }));
         }
         previous = aggregate;
-        sums = new ArrayList<>(next.values());
+        sums = next.values().stream().map(Lockstep::overTheWire).toList();
         return aggregate;
+    }
+
+    /** A chunk as the receiving task sees it: serialized and read back by Flink's serializer of chunks (bf16 rounding included). */
+    static GradientChunk overTheWire(GradientChunk chunk) {
+        try {
+            DataOutputSerializer out = new DataOutputSerializer(chunk.values.length * 4 + 16);
+            WIRE.serialize(chunk, out);
+            return WIRE.deserialize(new DataInputDeserializer(out.getSharedBuffer(), 0, out.length()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Runs rounds until the slots report training finished. */
