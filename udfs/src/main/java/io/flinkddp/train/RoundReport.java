@@ -42,6 +42,19 @@ public class RoundReport implements Value {
         finished |= other.finished;
     }
 
+    /** Round 1: this slot's decoded training and validation images. */
+    public void shardSizes(long train, long validation) {
+        trainImages = train;
+        validationImages = validation;
+        largestTrainShard = train;
+    }
+
+    /** At an evaluation: this replica's parameter fingerprint. */
+    public void fingerprint(long fingerprint) {
+        fingerprintMin = fingerprint;
+        fingerprintMax = fingerprint;
+    }
+
     public boolean replicasIdentical() {
         return fingerprintMin == fingerprintMax;
     }

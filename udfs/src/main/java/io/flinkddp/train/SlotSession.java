@@ -48,8 +48,8 @@ public final class SlotSession implements AutoCloseable {
         this.checkpoints = new Checkpoints(settings.output());
         this.outputs = new RunOutputs(settings.output());
         TrainingShard images = new TrainingShard(shard, settings.imageCacheMb() * 1024L * 1024L,
-                Path.of(System.getProperty("java.io.tmpdir")), settings.seed(), slot, settings.cropPixels());
-        this.trainer = new SlotTrainer(settings, slot, classNames.size(), net, images, progress);
+                Path.of(System.getProperty("java.io.tmpdir")), settings.seed(), slot, settings.cropPixels(), classNames.size());
+        this.trainer = new SlotTrainer(settings, slot, net, images, progress);
         resumeFrom.ifPresent(state -> {
             trainer.restore(state);
             LOG.info("slot {} resumes from the checkpoint of step {} ({} epochs done)", slot, state.stepsApplied(),
@@ -80,8 +80,8 @@ public final class SlotSession implements AutoCloseable {
         outputs.writeLabels(classNames);
         outputs.writeModel(trainer.replica().network());
         outputs.writeMetrics(trainer.history());
-        outputs.writeSummary(RunSummary.of(settings, classNames, listing, trainer.allTrainImages(),
-                trainer.allValidationImages(), trainer.replica().layout().trainableParams(), trainer.history(),
+        outputs.writeSummary(RunSummary.of(settings, classNames, listing, trainer.allImages()[0],
+                trainer.allImages()[1], trainer.replica().layout().trainableParams(), trainer.history(),
                 trainer.resumedFromSteps(), startMillis));
         LOG.info("wrote model, labels, metrics and summary to {}", settings.output());
     }

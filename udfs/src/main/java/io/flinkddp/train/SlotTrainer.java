@@ -1,7 +1,6 @@
 package io.flinkddp.train;
 
 import io.flinkddp.config.TrainingSettings;
-import io.flinkddp.data.ImageBatch;
 import io.flinkddp.data.InvalidDataException;
 import io.flinkddp.model.BatchStats;
 import io.flinkddp.model.Replica;
@@ -37,7 +36,6 @@ public final class SlotTrainer implements AutoCloseable {
 
     private final TrainingSettings settings;
     private final int slot;
-    private final int numClasses;
     private final Replica replica;
     private final TrainingShard shard;
     private final UpdateRule rule;
@@ -52,15 +50,13 @@ public final class SlotTrainer implements AutoCloseable {
     private long stepsRestored;
     private int lastEvaluatedEpoch;
     private TrainingState checkpoint;
-    private long allTrainImages;
-    private long allValidationImages;
+    /** Decoded training and validation images over all slots (from round 1's reports). */
+    private long[] allImages = new long[2];
     private boolean finished;
 
-    public SlotTrainer(TrainingSettings settings, int slot, int numClasses, ComputationGraph net, TrainingShard shard,
-                       TrainingProgress progress) {
+    public SlotTrainer(TrainingSettings settings, int slot, ComputationGraph net, TrainingShard shard, TrainingProgress progress) {
         this.settings = settings;
         this.slot = slot;
-        this.numClasses = numClasses;
         this.replica = new Replica(net);
         this.shard = shard;
         this.progress = progress;
@@ -81,8 +77,7 @@ public final class SlotTrainer implements AutoCloseable {
         stepsRestored = state.stepsApplied();
         schedule = new EpochSchedule(state.roundsPerEpoch(), settings.epochs(), settings.batchSizePerSlot(),
                 rule.minibatchesPerRound());
-        allTrainImages = state.allTrainImages();
-        allValidationImages = state.allValidationImages();
+        allImages = new long[] {state.allTrainImages(), state.allValidationImages()};
         ledger.restore(state);
         lastEvaluatedEpoch = state.history().size();
         resumedFromSteps.addAll(state.resumedFromSteps());
@@ -103,9 +98,7 @@ public final class SlotTrainer implements AutoCloseable {
         RoundReport report = new RoundReport();
         progress.round = (int) (round + stepsRestored);
         if (round == 1) {
-            report.trainImages = shard.trainSize();
-            report.validationImages = shard.validationSize();
-            report.largestTrainShard = shard.trainSize();
+            report.shardSizes(shard.trainSize(), shard.validationSize());
         } else {
             if (round == 2) {
                 startEpochs(previous);
@@ -148,15 +141,14 @@ public final class SlotTrainer implements AutoCloseable {
                     + measured.roundsPerEpoch() + ": the image set changed; resume with the same images or start a new --output");
         }
         schedule = measured;
-        allTrainImages = firstRound.trainImages;
-        allValidationImages = firstRound.validationImages;
+        allImages = new long[] {firstRound.trainImages, firstRound.validationImages};
         progress.roundsPerEpoch = schedule.roundsPerEpoch();
     }
 
     /** The state at this point of the round: after the step was applied, before its evaluation and the next work. */
     private TrainingState snapshot() {
         ReduceLrOnPlateau scheduler = ledger.scheduler();
-        return new TrainingState(stepsApplied, schedule.roundsPerEpoch(), allTrainImages, allValidationImages,
+        return new TrainingState(stepsApplied, schedule.roundsPerEpoch(), allImages[0], allImages[1],
                 scheduler.learningRate(), scheduler.best(), scheduler.badEpochs(), ledger.epochTrain(), ledger.elapsedSeconds(),
                 ledger.history(), resumedFromSteps, replica.parameters(), replica.momentum());
     }
@@ -191,15 +183,8 @@ public final class SlotTrainer implements AutoCloseable {
     private void evaluate(int epoch, RoundReport report) {
         lastEvaluatedEpoch = epoch;
         report.evaluatedEpoch = epoch;
-        BatchStats scores = BatchStats.EMPTY;
-        for (int from = 0; from < shard.validationSize(); from += settings.batchSizePerSlot()) {
-            TrainingShard.Minibatch batch = shard.validation(from, Math.min(from + settings.batchSizePerSlot(), shard.validationSize()));
-            scores = scores.plus(replica.evaluate(batch.features(), batch.labels()));
-        }
-        report.validation = scores;
-        long fingerprint = replica.fingerprint();
-        report.fingerprintMin = fingerprint;
-        report.fingerprintMax = fingerprint;
+        report.validation = shard.scoreValidation(replica, settings.batchSizePerSlot());
+        report.fingerprint(replica.fingerprint());
         ledger.evaluated();
     }
 
@@ -221,7 +206,7 @@ public final class SlotTrainer implements AutoCloseable {
                 break;
             }
             TrainingShard.Minibatch batch = shard.train(epoch, window[0], window[1]);
-            BatchStats stats = replica.computeGradient(batch.features(), ImageBatch.oneHot(batch.labels(), numClasses),
+            BatchStats stats = replica.computeGradient(batch.features(), batch.oneHotLabels(),
                     batch.labels());
             roundStats = roundStats.plus(stats);
             rule.afterMinibatch(replica, stats.samples(), ledger.learningRate(), settings.momentum());
@@ -258,11 +243,8 @@ public final class SlotTrainer implements AutoCloseable {
         return replica;
     }
 
-    public long allTrainImages() {
-        return allTrainImages;
-    }
-
-    public long allValidationImages() {
-        return allValidationImages;
+    /** Decoded training and validation images over all slots. */
+    public long[] allImages() {
+        return allImages.clone();
     }
 }

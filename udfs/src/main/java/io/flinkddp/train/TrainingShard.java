@@ -5,6 +5,8 @@ import io.flinkddp.data.ImageBatch;
 import io.flinkddp.data.ImageCache;
 import io.flinkddp.data.Seeds;
 import io.flinkddp.data.SplitImage;
+import io.flinkddp.model.BatchStats;
+import io.flinkddp.model.Replica;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,10 +24,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class TrainingShard implements AutoCloseable {
 
-    /** A minibatch as the network takes it: normalised NCHW features and class indices. */
-    public record Minibatch(INDArray features, int[] labels) {
-        public int size() {
-            return labels.length;
+    /** A minibatch as the network takes it: normalised NCHW features, class indices and one-hot labels. */
+    public record Minibatch(INDArray features, int[] labels, int numClasses) {
+        public INDArray oneHotLabels() {
+            return ImageBatch.oneHot(labels, numClasses);
         }
     }
 
@@ -35,14 +37,17 @@ public final class TrainingShard implements AutoCloseable {
     private final long seed;
     private final int slot;
     private final int cropPixels;
+    private final int numClasses;
     private int[] order;
     private int orderEpoch = -1;
 
-    public TrainingShard(Iterable<DecodedImage> shard, long imageCacheBytes, Path spillDirectory, long seed, int slot, int cropPixels) {
+    public TrainingShard(Iterable<DecodedImage> shard, long imageCacheBytes, Path spillDirectory, long seed, int slot, int cropPixels,
+                         int numClasses) {
         this.images = new ImageCache(imageCacheBytes, spillDirectory);
         this.seed = seed;
         this.slot = slot;
         this.cropPixels = cropPixels;
+        this.numClasses = numClasses;
         List<Integer> trainIndices = new ArrayList<>();
         List<Integer> validationIndices = new ArrayList<>();
         for (DecodedImage image : shard) {
@@ -76,12 +81,23 @@ public final class TrainingShard implements AutoCloseable {
         return minibatch(Arrays.copyOfRange(validation, from, to));
     }
 
+    /** The validation images' loss and top-k sums under {@code replica} in inference mode, {@code batchSize} at a time. */
+    public BatchStats scoreValidation(Replica replica, int batchSize) {
+        BatchStats scores = BatchStats.EMPTY;
+        for (int from = 0; from < validation.length; from += batchSize) {
+            Minibatch batch = validation(from, Math.min(from + batchSize, validation.length));
+            scores = scores.plus(replica.evaluate(batch.features(), batch.labels()));
+        }
+        return scores;
+    }
+
     private Minibatch minibatch(int[] batch) {
         List<byte[]> pixels = new ArrayList<>(batch.length);
         for (int index : batch) {
             pixels.add(images.pixels(index));
         }
-        return new Minibatch(ImageBatch.features(pixels, cropPixels), Arrays.stream(batch).map(images::label).toArray());
+        return new Minibatch(ImageBatch.features(pixels, cropPixels), Arrays.stream(batch).map(images::label).toArray(),
+                numClasses);
     }
 
     /** This epoch's visiting order: a Fisher-Yates shuffle by a generator seeded with (seed, epoch, slot). */
