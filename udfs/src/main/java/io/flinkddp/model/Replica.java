@@ -95,6 +95,24 @@ public final class Replica {
         buffer.get(values);
     }
 
+    /**
+     * Gradient accumulation: adds the gradient of the last minibatch to the round's running sum, which
+     * lives in the gradient-sum buffer (free while a round computes). Call {@link #clearAccumulated} before
+     * the first minibatch and {@link #takeAccumulated} after the last.
+     */
+    public void accumulateGradient() {
+        gradientSum.addi(gradient);
+    }
+
+    public void clearAccumulated() {
+        gradientSum.assign(0);
+    }
+
+    /** Puts the accumulated sum where {@link #copy} reads the gradient. */
+    public void takeAccumulated() {
+        gradient.assign(gradientSum);
+    }
+
     /** Local steps: remembers the parameters at the start of a round of local steps. */
     public void beginLocalSteps() {
         if (roundStart == null) {

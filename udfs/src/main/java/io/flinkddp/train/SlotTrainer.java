@@ -60,7 +60,7 @@ public final class SlotTrainer implements AutoCloseable {
         this.replica = new Replica(net);
         this.shard = shard;
         this.progress = progress;
-        this.rule = UpdateRule.of(settings.localSteps());
+        this.rule = UpdateRule.of(settings.localSteps(), 1);
         this.layout = new ChunkLayout(replica.numParams(), settings.gradientChunkFloats());
         this.schedule = EpochSchedule.unknown(settings.epochs(), settings.batchSizePerSlot(), rule.minibatchesPerRound());
         this.ledger = new EpochLedger(new ReduceLrOnPlateau(settings.learningRate(), settings.lrPatienceEpochs(),

@@ -6,12 +6,13 @@ import java.util.List;
 /**
  * How a round turns minibatches into one synchronous update shared by every replica: what each slot
  * computes and sends, and how the all-slot sums are applied. Two rules: {@link GradientAveraging}
- * (exact DDP, one step a round) and {@link LocalSteps} (K steps alone, then averages).
+ * (exact DDP, one step a round, optionally over accumulated micro-batches) and {@link LocalSteps} (K steps alone, then averages).
  */
 public interface UpdateRule {
 
-    static UpdateRule of(int localSteps) {
-        return localSteps > 1 ? new LocalSteps(localSteps) : new GradientAveraging();
+    /** The rule the settings ask for: local steps if more than one, else gradient averaging over {@code accumulate} micro-batches. */
+    static UpdateRule of(int localSteps, int accumulate) {
+        return localSteps > 1 ? new LocalSteps(localSteps) : new GradientAveraging(accumulate);
     }
 
     /** Minibatches each slot trains on per round. */
