@@ -1,5 +1,6 @@
 package io.flinkddp.bench;
 
+import io.flinkddp.train.Payload;
 import io.flinkddp.model.Networks;
 import io.flinkddp.model.Replica;
 import java.util.ArrayList;
@@ -95,8 +96,8 @@ public final class StepBench {
             long t0 = System.nanoTime();
             replica.computeGradient(x, y, labels);
             long t1 = System.nanoTime();
-            replica.copyGradient(0, exchange);
-            replica.putGradientSum(0, exchange);
+            replica.copy(Payload.GRADIENT, 0, exchange);
+            replica.putSum(Payload.GRADIENT, 0, exchange);
             long t2 = System.nanoTime();
             replica.applyGradientSum(batch, 0.01, 0.9);
             long t3 = System.nanoTime();

@@ -25,7 +25,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * vector as {@code Replica.copy} does.
  *
  * <p>State kept across rounds (ALL_ROUND), created in the first superstep: the gradient vector, the
- * {@link GradientSum} the broadcast sums are put into (as {@code Replica.putGradientSum}), and the shard,
+ * {@link GradientSum} the broadcast sums are put into (as {@code Replica.putSum}), and the shard,
  * read in the first superstep only, as SlotTrainer does; with {@code rereadShard} (the control) it reads
  * the whole cached shard again every round. Subtask 0 records the wall clock at the start of every
  * superstep in the accumulator {@value #SUPERSTEP_STARTS}: a round is the gap between two starts.

@@ -82,17 +82,20 @@ public final class Replica {
         return topK.take(net.score() * samples);
     }
 
-    /** Copies {@code values.length} gradient entries starting at {@code offset} into {@code values}. */
-    public void copyGradient(long offset, float[] values) {
-        copy(Payload.GRADIENT, offset, values);
-    }
-
     /** Copies {@code values.length} entries of what {@code payload} names, from {@code offset} on, into {@code values}. */
     public void copy(Payload payload, long offset, float[] values) {
         INDArray source = payload.inGradientView() ? gradient : velocity;
         FloatBuffer buffer = source.data().asNioFloat();
         buffer.position((int) (source.offset() + offset));
         buffer.get(values);
+    }
+
+    /** One slot alone: its own gradient (or parameter move and momentum) is the all-replica sum. */
+    public void takeOwnWorkAsSums() {
+        gradientSum.assign(gradient);
+        if (momentumSum != null) {
+            momentumSum.values().assign(velocity);
+        }
     }
 
     /**
@@ -148,11 +151,6 @@ public final class Replica {
         velocity.assign(momentumSum.values().divi(globalSamples));
     }
 
-    /** Writes one chunk of the all-replica gradient sum; call for every chunk, then {@link #applyGradientSum}. */
-    public void putGradientSum(long offset, float[] values) {
-        sum.put(offset, values);
-    }
-
     /**
      * Writes one chunk of the all-replica sum of what {@code payload} names: gradient or parameter move
      * into the sum {@link #applyGradientSum} and {@link #applyAverages} read, momentum into the momentum sum.
@@ -162,7 +160,7 @@ public final class Replica {
     }
 
     /**
-     * One SGD step with the gradient sum put by {@link #putGradientSum}: mean over {@code globalSamples}
+     * One SGD step with the gradient sum put by {@link #putSum}: mean over {@code globalSamples}
      * images, statistics deltas applied as they are, then {@code v = momentum * v + g; p -= lr * v}.
      */
     public void applyGradientSum(long globalSamples, double learningRate, double momentum) {

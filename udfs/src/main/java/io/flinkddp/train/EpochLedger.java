@@ -1,5 +1,6 @@
 package io.flinkddp.train;
 
+import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.model.BatchStats;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,8 +20,9 @@ final class EpochLedger {
     private long epochStartNanos;
     private double evaluatedSeconds;
 
-    EpochLedger(ReduceLrOnPlateau scheduler, TrainingProgress progress) {
-        this.scheduler = scheduler;
+    /** A fresh ledger with the settings' ReduceLROnPlateau schedule. */
+    EpochLedger(TrainingSettings settings, TrainingProgress progress) {
+        this.scheduler = new ReduceLrOnPlateau(settings.learningRate(), settings.lrPatienceEpochs(), settings.lrFactor());
         this.progress = progress;
         progress.learningRate = scheduler.learningRate();
     }

@@ -1,5 +1,6 @@
 package io.flinkddp.train;
 
+import io.flinkddp.data.InvalidDataException;
 import io.flinkddp.model.BatchStats;
 import java.io.IOException;
 import org.apache.flink.core.memory.DataInputView;
@@ -53,6 +54,14 @@ public class RoundReport implements Value {
     public void fingerprint(long fingerprint) {
         fingerprintMin = fingerprint;
         fingerprintMax = fingerprint;
+    }
+
+    /** Round 1's aggregate: fails, naming the data, if no slot could decode a training or a validation image. */
+    public void requireDecodedImages(String data) {
+        if (trainImages == 0 || validationImages == 0) {
+            throw new InvalidDataException("no " + (trainImages == 0 ? "training" : "validation")
+                    + " image under " + data + " could be decoded (the log names each skipped file)");
+        }
     }
 
     public boolean replicasIdentical() {

@@ -21,6 +21,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  *   <li>when that step ended an epoch, scores the validation shard;</li>
  *   <li>computes its next minibatches and emits the rule's payloads in chunks ({@link ChunkLayout}).</li>
  * </ol>
+ * With one slot the sum is the slot's own work: it stays in place, and a round sends only its report.
  * The epoch arithmetic is the {@link EpochSchedule}, fixed in round 2 by the largest training shard
  * that every slot reported in round 1. Training finishes in the round that closes the last epoch.
  *
@@ -63,8 +64,7 @@ public final class SlotTrainer implements AutoCloseable {
         this.rule = UpdateRule.of(settings.localSteps(), 1);
         this.layout = new ChunkLayout(replica.numParams(), settings.gradientChunkFloats());
         this.schedule = EpochSchedule.unknown(settings.epochs(), settings.batchSizePerSlot(), rule.minibatchesPerRound());
-        this.ledger = new EpochLedger(new ReduceLrOnPlateau(settings.learningRate(), settings.lrPatienceEpochs(),
-                settings.lrFactor()), progress);
+        this.ledger = new EpochLedger(settings, progress);
     }
 
     /**
@@ -87,12 +87,9 @@ public final class SlotTrainer implements AutoCloseable {
     }
 
     /**
-     * Runs round {@code round}.
-     *
-     * @param previous all slots' reports of the previous round, aggregated (null in round 1)
-     * @param sums     the previous round's sums, in chunks (empty when it computed none)
-     * @param out      receives this round's chunks
-     * @return this slot's report of this round
+     * Runs round {@code round} with all slots' aggregated reports of the previous round ({@code previous},
+     * null in round 1) and its sums in chunks; emits this round's chunks to {@code out}; returns this
+     * slot's report.
      */
     public RoundReport round(int round, RoundReport previous, List<GradientChunk> sums, Consumer<GradientChunk> out) {
         RoundReport report = new RoundReport();
@@ -107,7 +104,7 @@ public final class SlotTrainer implements AutoCloseable {
             if (epochClosed) {
                 closeEpoch(previous);
             }
-            boolean applied = !sums.isEmpty();
+            boolean applied = previous.roundSamples > 0;
             if (applied) {
                 apply(sums, previous.roundSamples);
                 ledger.addTrain(previous.roundTrain);
@@ -130,10 +127,7 @@ public final class SlotTrainer implements AutoCloseable {
 
     /** Round 2: what every slot reported in round 1 fixes the epoch length; a resumed run checks it. */
     private void startEpochs(RoundReport firstRound) {
-        if (firstRound.trainImages == 0 || firstRound.validationImages == 0) {
-            throw new InvalidDataException("no " + (firstRound.trainImages == 0 ? "training" : "validation")
-                    + " image under " + settings.data() + " could be decoded (the log names each skipped file)");
-        }
+        firstRound.requireDecodedImages(settings.data());
         EpochSchedule measured = schedule.withLargestShard(firstRound.largestTrainShard);
         if (stepsRestored > 0 && measured.roundsPerEpoch() != schedule.roundsPerEpoch()) {
             throw new InvalidDataException("the checkpoint under " + settings.output() + " was written with "
@@ -168,10 +162,14 @@ public final class SlotTrainer implements AutoCloseable {
         finished = ledger.close(previous.evaluatedEpoch, previous.validation).epoch() >= settings.epochs();
     }
 
+    /** Applies the previous round's sums: the chunks received, or with one slot its own work, which never left it. */
     private void apply(List<GradientChunk> sums, long samples) {
-        int expected = layout.chunks() * rule.sends().size();
+        int expected = settings.slots() == 1 ? 0 : layout.chunks() * rule.sends().size();
         if (sums.size() != expected) {
             throw new IllegalStateException("expected " + expected + " chunks, received " + sums.size());
+        }
+        if (settings.slots() == 1) {
+            replica.takeOwnWorkAsSums();
         }
         for (GradientChunk chunk : sums) {
             replica.putSum(chunk.payload, layout.offset(chunk.index), chunk.values);
@@ -217,7 +215,9 @@ public final class SlotTrainer implements AutoCloseable {
         report.roundTrain = roundStats;
         report.roundSamples = roundStats.samples();
         rule.endRound(replica, roundStats.samples());
-        layout.emit(rule.sends(), replica::copy, settings.wirePrecision(), out);
+        if (settings.slots() > 1) {
+            layout.emit(rule.sends(), replica::copy, settings.wirePrecision(), out);
+        }
     }
 
     /** Frees the shard's spill file. */

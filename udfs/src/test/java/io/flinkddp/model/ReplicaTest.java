@@ -1,5 +1,6 @@
 package io.flinkddp.model;
 
+import io.flinkddp.train.Payload;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,8 +58,8 @@ class ReplicaTest {
             Replica replica = new Replica(ours);
             replica.computeGradient(x, y, labels);
             float[] sum = new float[(int) replica.numParams()];
-            replica.copyGradient(0, sum);
-            replica.putGradientSum(0, sum);
+            replica.copy(Payload.GRADIENT, 0, sum);
+            replica.putSum(Payload.GRADIENT, 0, sum);
             replica.applyGradientSum(labels.length, 0.05, 0.0);
         }
         double maxDiff = reference.params().sub(ours.params()).amaxNumber().doubleValue();
@@ -78,21 +79,21 @@ class ReplicaTest {
         for (int step = 0; step < 3; step++) {
             single.computeGradient(ImageBatch.features(images, SIDE), ImageBatch.oneHot(labels, 2), labels);
             float[] g = new float[n];
-            single.copyGradient(0, g);
-            single.putGradientSum(0, g);
+            single.copy(Payload.GRADIENT, 0, g);
+            single.putSum(Payload.GRADIENT, 0, g);
             single.applyGradientSum(4, 0.1, 0.9);
 
             a.computeGradient(ImageBatch.features(images.subList(0, 2), SIDE), ImageBatch.oneHot(new int[] {0, 1}, 2), new int[] {0, 1});
             b.computeGradient(ImageBatch.features(images.subList(2, 4), SIDE), ImageBatch.oneHot(new int[] {1, 0}, 2), new int[] {1, 0});
             float[] ga = new float[n];
             float[] gb = new float[n];
-            a.copyGradient(0, ga);
-            b.copyGradient(0, gb);
+            a.copy(Payload.GRADIENT, 0, ga);
+            b.copy(Payload.GRADIENT, 0, gb);
             for (int i = 0; i < n; i++) {
                 ga[i] += gb[i];
             }
-            a.putGradientSum(0, ga);
-            b.putGradientSum(0, ga);
+            a.putSum(Payload.GRADIENT, 0, ga);
+            b.putSum(Payload.GRADIENT, 0, ga);
             a.applyGradientSum(4, 0.1, 0.9);
             b.applyGradientSum(4, 0.1, 0.9);
         }
@@ -123,7 +124,7 @@ class ReplicaTest {
             for (int i = 0; i < n; i++) {
                 sum[i] = (float) random.nextGaussian();
             }
-            replica.putGradientSum(0, sum);
+            replica.putSum(Payload.GRADIENT, 0, sum);
             replica.applyGradientSum(6, 0.037, 0.9);
 
             INDArray g = org.nd4j.linalg.factory.Nd4j.createFromArray(sum).div(6);
