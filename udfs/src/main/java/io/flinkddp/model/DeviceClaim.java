@@ -23,6 +23,7 @@ public final class DeviceClaim implements AutoCloseable, DeviceClaimMBean {
     private final ObjectName name;
     private final MBeanServer registry;
     private FileChannel channel;
+    /** Referenced so that Java's JVM-wide lock table keeps it; closing the channel releases it. */
     private FileLock lock;
     private boolean closed;
 
@@ -57,7 +58,10 @@ public final class DeviceClaim implements AutoCloseable, DeviceClaimMBean {
         return closed;
     }
 
-    /** Gives the device back: releases the lock, then leaves the registry. Idempotent. */
+    /**
+     * Gives the device back: closes the lock file (which frees the lock, also on an interrupted thread,
+     * as when Flink cancels a task), then leaves the registry. Idempotent.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -66,7 +70,6 @@ public final class DeviceClaim implements AutoCloseable, DeviceClaimMBean {
         closed = true;
         try {
             if (channel != null) {
-                lock.release();
                 channel.close();
             }
         } catch (IOException e) {

@@ -107,6 +107,19 @@ class DeviceClaimsTest {
     }
 
     @Test
+    void aCancelledSubtaskReleasesOnItsInterruptedThread() {
+        DeviceClaims claims = new DeviceClaims(locks, 2);
+        DeviceClaim claim = claim(claims);
+        Thread.currentThread().interrupt();
+        try {
+            claim.close();
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals(0, claims.claimsOf(0));
+    }
+
+    @Test
     void aCpuBackendHasOneDeviceForEverySlot() {
         DeviceClaims claims = new DeviceClaims(locks, 1);
         assertEquals(0, claim(claims).device());
