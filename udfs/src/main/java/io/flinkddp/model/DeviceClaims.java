@@ -34,7 +34,7 @@ import javax.management.ObjectName;
  * and the OS frees them when a process dies. A claim lasts until {@link DeviceClaim#close} or the end
  * of its process. The lock files are empty and stay (deleting a lock file others may have open breaks
  * the protocol); there are as many per device as it ever had claims at once. Claims are decided one
- * at a time host-wide, under a lock on {@code <directory>/decide.lock}.
+ * at a time host-wide ({@link DecisionLock}).
  *
  * <p>One catch, handled here: on Linux, closing any channel of a file frees every lock the JVM holds
  * on that file, so this JVM must never open and close a second channel on a file it has locked, even
@@ -48,13 +48,7 @@ public final class DeviceClaims {
     public static final Path DEFAULT_DIRECTORY = Path.of(System.getProperty("java.io.tmpdir"), "flink-ddp-devices");
     static final String JMX_DOMAIN = "io.flinkddp";
 
-    /**
-     * One claim decision at a time in this JVM, across class loaders: a string literal is the same
-     * object in every class loader. The {@code decide.lock} file then serializes processes.
-     */
-    private static final String JVM_DECISION_MONITOR = "io.flinkddp.model.DeviceClaims: one claim decision at a time";
     private static final Pattern LOCK_FILE = Pattern.compile("device-(\\d+)\\.claim-(\\d+)\\.lock");
-    private static final long DECISION_TIMEOUT_MILLIS = 30_000;
     /**
      * Channels of files that another part of this JVM locked outside this protocol: closing them
      * would free that lock, so they stay open as long as this class is loaded.
@@ -101,11 +95,11 @@ public final class DeviceClaims {
 
     /**
      * Claims the device with the fewest claims on this host, the lowest index on a tie. Waits while
-     * another process is deciding (milliseconds), at most {@value #DECISION_TIMEOUT_MILLIS} ms.
+     * another process is deciding (milliseconds), at most {@value DecisionLock#TIMEOUT_MILLIS} ms.
      */
     public DeviceClaim claim() {
-        synchronized (JVM_DECISION_MONITOR) {
-            try (FileChannel decision = lockDecision()) {
+        synchronized (DecisionLock.JVM_MONITOR) {
+            try (FileChannel decision = DecisionLock.take(directory)) {
                 BitSet[] held = heldClaims();
                 while (true) {
                     int best = 0;
@@ -132,8 +126,8 @@ public final class DeviceClaims {
         if (device < 0 || device >= devices) {
             throw new IllegalArgumentException("device " + device + " is not in 0.." + (devices - 1));
         }
-        synchronized (JVM_DECISION_MONITOR) {
-            try (FileChannel decision = lockDecision()) {
+        synchronized (DecisionLock.JVM_MONITOR) {
+            try (FileChannel decision = DecisionLock.take(directory)) {
                 return heldClaims()[device].cardinality();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot count the claims in " + directory, e);
@@ -223,34 +217,6 @@ public final class DeviceClaims {
         }
         claim.close();
         return null;
-    }
-
-    private FileChannel lockDecision() throws IOException {
-        Path file = directory.resolve("decide.lock");
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot write the device claim directory " + directory + ": " + e, e);
-        }
-        long deadline = System.currentTimeMillis() + DECISION_TIMEOUT_MILLIS;
-        try {
-            while (channel.tryLock() == null) {
-                if (System.currentTimeMillis() > deadline) {
-                    throw new IllegalStateException("another process has held " + file + " for over "
-                            + DECISION_TIMEOUT_MILLIS + " ms");
-                }
-                Thread.sleep(5);
-            }
-        } catch (InterruptedException e) {
-            channel.close();
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for " + file, e);
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
-        return channel;
     }
 
     private Path lockFile(int device, int level) {
