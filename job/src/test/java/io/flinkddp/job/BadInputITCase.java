@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flinkddp.model.DeviceClaims;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -80,6 +81,8 @@ class BadInputITCase {
         assertTrue(run.err().startsWith("error: no training image under"), run.err());
         assertTrue(run.seconds() < 10, "failed at once, without the 10 s restart delay: " + run.seconds() + " s");
         assertFalse(Files.exists(temp.resolve("run").resolve("summary.json")));
+        // The slots claimed their device in round 1 and failed in round 2: the failed attempt gave the claims back.
+        assertEquals(0, new DeviceClaims(DeviceClaims.DEFAULT_DIRECTORY, 1).claimsOf(0), "claims left by the failed attempt");
     }
 
     @Test
