@@ -1,7 +1,7 @@
 package io.flinkddp.job;
 
 import io.flinkddp.config.InvalidSettingsException;
-import io.flinkddp.config.JobOptions;
+import io.flinkddp.config.CommandLine;
 import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.data.ClassFolders;
 import io.flinkddp.data.DecodedImage;
@@ -182,9 +182,9 @@ public final class TrainJob {
     static int runCommand(String command, String[] args, Function<TrainingSettings, ExecutionEnvironment> environment, String confDir,
                           String defaultData, PrintStream out, PrintStream err) {
         try {
-            Map<String, String> values = JobOptions.merge(readDefaults(confDir), args);
-            if (Boolean.parseBoolean(values.get(JobOptions.HELP))) {
-                out.print(JobOptions.help(command));
+            Map<String, String> values = CommandLine.merge(TrainingSettings.OPTIONS, readDefaults(confDir), args);
+            if (CommandLine.wantsHelp(values)) {
+                out.print(CommandLine.help(command, TrainingSettings.OPTIONS));
                 return 0;
             }
             String defaultOutput = "runs/" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.flinkddp.config.JobOptions;
 import io.flinkddp.config.TrainingSettings;
 import java.awt.image.BufferedImage;
 import java.io.File;
@@ -64,8 +63,7 @@ class EquivalenceITCase {
         List<String> args = new ArrayList<>(List.of("--slots", String.valueOf(slots), "--batch-size", String.valueOf(batch),
                 "--epochs", "3", "--crop", "32", "--model", TrainingSettings.CNN_SMALL, "--lr", "0.05"));
         args.addAll(List.of(more));
-        Map<String, String> values = JobOptions.merge(Map.of(), args.toArray(String[]::new));
-        return TrainingSettings.fromOptions(values, data.toUri().toString(), output.toUri().toString());
+        return TrainingSettings.parse(Map.of(), args.toArray(String[]::new), data.toUri().toString(), output.toUri().toString());
     }
 
     static ComputationGraph model(Path run) throws Exception {

@@ -24,6 +24,12 @@ public enum WirePrecision {
         return optionValue;
     }
 
+    /** The option value, as the help, the summary and checkpoint manifests write it. */
+    @Override
+    public String toString() {
+        return optionValue;
+    }
+
     public int bytesPerValue() {
         return bytesPerValue;
     }
@@ -31,7 +37,7 @@ public enum WirePrecision {
     /** The precision named {@code value} on the command line, or an {@link InvalidSettingsException} naming the option. */
     public static WirePrecision of(String value) {
         return Arrays.stream(values()).filter(p -> p.optionValue.equals(value)).findFirst().orElseThrow(() -> new InvalidSettingsException(
-                "--" + JobOptions.WIRE_PRECISION + " must be " + Arrays.stream(values()).map(WirePrecision::optionValue)
+                "--wire-precision must be " + Arrays.stream(values()).map(WirePrecision::optionValue)
                         .collect(Collectors.joining(" or ")) + ", got " + value));
     }
 }

@@ -2,7 +2,7 @@ package io.flinkddp.output;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flinkddp.config.InvalidSettingsException;
-import io.flinkddp.config.JobOptions;
+import io.flinkddp.config.CommonOptions;
 import io.flinkddp.config.TrainingSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,9 +35,9 @@ public record CheckpointManifest(Path folder, long stepsApplied, int epochsCompl
         for (Map.Entry<String, String> entry : current.entrySet()) {
             String written = trainingShape.get(entry.getKey());
             if (!entry.getValue().equals(written)) {
-                throw new InvalidSettingsException("--" + JobOptions.OUTPUT + " " + settings.output() + " holds checkpoints of a run with --"
+                throw new InvalidSettingsException("--" + CommonOptions.OUTPUT.name() + " " + settings.output() + " holds checkpoints of a run with --"
                         + entry.getKey() + " " + written + ", but this run has --" + entry.getKey() + " " + entry.getValue()
-                        + ": repeat that run's settings to resume it, or choose another --" + JobOptions.OUTPUT);
+                        + ": repeat that run's settings to resume it, or choose another --" + CommonOptions.OUTPUT.name());
             }
         }
     }

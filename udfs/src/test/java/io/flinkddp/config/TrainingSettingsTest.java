@@ -4,13 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class TrainingSettingsTest {
 
     private static TrainingSettings parse(Map<String, String> file, String... args) {
-        return TrainingSettings.fromOptions(JobOptions.merge(file, args), "file:///data", "runs/x");
+        return TrainingSettings.parse(file, args, "file:///data", "runs/x");
     }
 
     private static String error(String... args) {
@@ -53,10 +58,49 @@ class TrainingSettingsTest {
 
     @Test
     void helpListsEveryOptionWithItsDefault() {
-        String help = JobOptions.help("bin/train-local");
-        for (OptionSpec spec : JobOptions.ALL) {
-            assertTrue(help.contains("--" + spec.name()), spec.name());
+        String help = CommandLine.help("bin/train-local", TrainingSettings.OPTIONS);
+        for (Option<?> option : TrainingSettings.OPTIONS) {
+            String line = help.lines().filter(l -> l.startsWith("  --" + option.name() + " ")).findFirst().orElseThrow(
+                    () -> new AssertionError(option.name() + " is not in the help"));
+            if (!option.isFlag() && option.defaultText() != null) {
+                assertTrue(line.endsWith("[default: " + option.defaultText() + "]"), line);
+            }
         }
-        assertTrue(help.contains("[default: 100]"));
+        assertTrue(help.contains("--batch-size <value>") && help.contains("[default: 100]"));
+        assertTrue(help.contains("--resize <value>") && help.contains("[default: auto]"));
+    }
+
+    @Test
+    void theOptionsThatShapeTrainingAreTheOnesOldCheckpointsRecorded() {
+        TrainingSettings settings = parse(Map.of(), "--crop", "64", "--wire-precision", "bf16");
+        assertEquals(List.of("slots", "batch-size", "resize", "crop", "lr", "momentum", "lr-patience", "lr-factor", "seed",
+                "train-fraction", "subset", "model", "local-steps", "wire-precision"), List.copyOf(settings.trainingShape().keySet()));
+        assertEquals("73", settings.trainingShape().get("resize"), "auto resize resolved, as manifests hold it");
+        assertEquals("bf16", settings.trainingShape().get("wire-precision"));
+        assertEquals("bf16", settings.asOptionMap().get("wire-precision"), "summary.json writes the option text");
+        assertEquals(false, settings.asOptionMap().containsKey("help"));
+    }
+
+    @Test
+    void survivesJavaSerializationAsFlinkShipsIt() throws Exception {
+        TrainingSettings settings = parse(Map.of(), "--slots", "3", "--lr", "0.2");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(settings);
+        }
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            TrainingSettings back = (TrainingSettings) in.readObject();
+            assertEquals(settings.asOptionMap(), back.asOptionMap());
+            assertEquals(3, back.slots());
+        }
+    }
+
+    @Test
+    void requiredAndCrossOptionRulesNameTheOptions() {
+        InvalidSettingsException noData = assertThrows(InvalidSettingsException.class,
+                () -> TrainingSettings.parse(Map.of(), new String[0], null, "runs/x"));
+        assertEquals("--data is required, got null", noData.getMessage());
+        assertEquals("--resize must be at least --crop (64), got 40", error("--crop", "64", "--resize", "40"));
+        assertEquals("--dry-run must be true or false, got 'yes'", error("--dry-run=yes"));
     }
 }

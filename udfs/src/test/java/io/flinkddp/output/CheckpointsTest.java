@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flinkddp.config.InvalidSettingsException;
-import io.flinkddp.config.JobOptions;
 import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.model.BatchStats;
 import io.flinkddp.train.EpochMetrics;
@@ -74,7 +73,7 @@ class CheckpointsTest {
     }
 
     private TrainingSettings settings(String... args) {
-        return TrainingSettings.fromOptions(JobOptions.merge(Map.of(), args), "file:///data", temp.resolve("run").toUri().toString());
+        return TrainingSettings.parse(Map.of(), args, "file:///data", temp.resolve("run").toUri().toString());
     }
 
     private static TrainingState state(long step) {

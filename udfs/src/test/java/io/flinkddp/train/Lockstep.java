@@ -1,6 +1,5 @@
 package io.flinkddp.train;
 
-import io.flinkddp.config.JobOptions;
 import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.data.DecodedImage;
 import io.flinkddp.data.ListingSummary;
@@ -125,7 +124,7 @@ final class Lockstep {
         List<String> args = new ArrayList<>(List.of("--slots", String.valueOf(slots), "--batch-size", String.valueOf(batch),
                 "--epochs", String.valueOf(epochs), "--crop", "32", "--lr", "0.05"));
         args.addAll(List.of(more));
-        return TrainingSettings.fromOptions(JobOptions.merge(Map.of(), args.toArray(String[]::new)), "file:///data", output);
+        return TrainingSettings.parse(Map.of(), args.toArray(String[]::new), "file:///data", output);
     }
 
     /** {@code perSlot} training and {@code perSlot / 2} validation images per slot, two classes of noisy colours, 32 px. */

@@ -1,0 +1,115 @@
+package io.flinkddp.config;
+
+import static io.flinkddp.config.Option.atLeast;
+
+import java.util.List;
+
+/** The options of the training command beyond {@link CommonOptions}: the recipe, the exchange, checkpoints. */
+public interface TrainOptions extends CommonOptions {
+
+    String RESNET50 = "resnet50";
+    String CNN_SMALL = "cnn-small";
+
+    Option<Integer> EPOCHS = Option.integer("epochs", "Passes over the largest training shard.", 100)
+            .check(atLeast(1), "must be at least 1");
+    Option<Double> LR = Option.number("lr", "SGD learning rate.", 0.01)
+            .check(v -> v > 0 && Double.isFinite(v), "must be a positive number").shapingTraining();
+    Option<Double> MOMENTUM = Option.number("momentum", "SGD momentum (classic heavy-ball, as torch.optim.SGD).", 0.9)
+            .check(v -> v >= 0 && v < 1, "must be in [0, 1)").shapingTraining();
+    Option<Integer> LR_PATIENCE = Option.integer("lr-patience",
+            "ReduceLROnPlateau: epochs without validation-loss improvement before the rate drops.", 2)
+            .check(atLeast(0), "must be at least 0").shapingTraining();
+    Option<Double> LR_FACTOR = Option.number("lr-factor", "ReduceLROnPlateau: factor the rate is multiplied by.", 0.1)
+            .check(v -> v > 0 && v < 1, "must be in (0, 1)").shapingTraining();
+    Option<Long> SEED = Option.whole("seed", "Seed of the split, the shuffles and the weight initialisation.", 42L).shapingTraining();
+    Option<Double> TRAIN_FRACTION = Option.number("train-fraction", "Fraction of the (sub)set used for training; the rest validates.", 0.8)
+            .check(v -> v > 0 && v < 1, "must be in (0, 1)").shapingTraining();
+    Option<Double> SUBSET = Option.number("subset", "Train on this random fraction of the image set.", 1.0)
+            .check(v -> v > 0 && v <= 1, "must be in (0, 1]").shapingTraining();
+    Option<String> MODEL = Option.choice("model",
+            "Network: resnet50 (torchvision's v1.5) or cnn-small (a tiny CNN for smoke tests).", RESNET50, CNN_SMALL).shapingTraining();
+    Option<Integer> CHUNK_FLOATS = Option.integer("gradient-chunk-floats", "Floats per gradient chunk record (524288 = 2 MB).", 524288)
+            .check(v -> v >= 1024 && v <= (1 << 20), "must be in [1024, 1048576]");
+    Option<Integer> CHECKPOINT_EVERY_ROUNDS = Option.integer("checkpoint-every-rounds",
+            "Also checkpoint every N rounds (SGD steps), besides after every epoch; 0: after epochs only.", 0)
+            .check(atLeast(0), "must be at least 0");
+    Option<Integer> KEEP_CHECKPOINTS = Option.integer("keep-checkpoints",
+            "Complete checkpoints kept under <output>/checkpoints (the newest).", 3).check(atLeast(1), "must be at least 1");
+    Option<Integer> LOCAL_STEPS = Option.integer("local-steps",
+            "Minibatch steps each slot takes alone per round before the slots average parameters and momenta; 1 is exact DDP.", 1)
+            .check(atLeast(1), "must be at least 1").shapingTraining();
+    Option<Integer> IMAGE_CACHE_MB = Option.integer("image-cache-mb",
+            "Heap per slot for its decoded images (MB); the rest spill to a local file (0: all spill).", 1024)
+            .check(atLeast(0), "must be at least 0");
+    Option<WirePrecision> WIRE_PRECISION = Option.of("wire-precision",
+            "Gradient values between slots: fp32, or bf16 (half the bytes, 8-bit mantissa; sums stay fp32).", WirePrecision.FP32,
+            "fp32", WirePrecision::of).shapingTraining();
+    Option<Boolean> DRY_RUN = Option.flag("dry-run", "List the data and the split, build the model, write summary.json; train nothing.");
+
+    List<Option<?>> TRAINING = List.of(EPOCHS, LR, MOMENTUM, LR_PATIENCE, LR_FACTOR, SEED, TRAIN_FRACTION, SUBSET, MODEL,
+            CHUNK_FLOATS, CHECKPOINT_EVERY_ROUNDS, KEEP_CHECKPOINTS, LOCAL_STEPS, IMAGE_CACHE_MB, WIRE_PRECISION, DRY_RUN);
+
+    default int epochs() {
+        return get(EPOCHS);
+    }
+
+    default double learningRate() {
+        return get(LR);
+    }
+
+    default double momentum() {
+        return get(MOMENTUM);
+    }
+
+    default int lrPatienceEpochs() {
+        return get(LR_PATIENCE);
+    }
+
+    default double lrFactor() {
+        return get(LR_FACTOR);
+    }
+
+    default long seed() {
+        return get(SEED);
+    }
+
+    default double trainFraction() {
+        return get(TRAIN_FRACTION);
+    }
+
+    default double subsetFraction() {
+        return get(SUBSET);
+    }
+
+    default String model() {
+        return get(MODEL);
+    }
+
+    default int gradientChunkFloats() {
+        return get(CHUNK_FLOATS);
+    }
+
+    default int checkpointEveryRounds() {
+        return get(CHECKPOINT_EVERY_ROUNDS);
+    }
+
+    default int keepCheckpoints() {
+        return get(KEEP_CHECKPOINTS);
+    }
+
+    default int localSteps() {
+        return get(LOCAL_STEPS);
+    }
+
+    default int imageCacheMb() {
+        return get(IMAGE_CACHE_MB);
+    }
+
+    default WirePrecision wirePrecision() {
+        return get(WIRE_PRECISION);
+    }
+
+    default boolean dryRun() {
+        return get(DRY_RUN);
+    }
+}
