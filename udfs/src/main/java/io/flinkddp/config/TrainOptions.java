@@ -38,6 +38,10 @@ public interface TrainOptions extends CommonOptions {
     Option<Integer> LOCAL_STEPS = Option.integer("local-steps",
             "Minibatch steps each slot takes alone per round before the slots average parameters and momenta; 1 is exact DDP.", 1)
             .check(atLeast(1), "must be at least 1").shapingTraining();
+    Option<Integer> ACCUMULATE = Option.integer("accumulate",
+            "Micro-batches of --batch-size whose gradients each slot sums before a round: exact SGD on accumulate x batch-size"
+                    + " images per slot in the memory of one micro-batch (batch-norm statistics per micro-batch).", 1)
+            .check(atLeast(1), "must be at least 1").shapingTraining();
     Option<Integer> IMAGE_CACHE_MB = Option.integer("image-cache-mb",
             "Heap per slot for its decoded images (MB); the rest spill to a local file (0: all spill).", 1024)
             .check(atLeast(0), "must be at least 0");
@@ -47,7 +51,7 @@ public interface TrainOptions extends CommonOptions {
     Option<Boolean> DRY_RUN = Option.flag("dry-run", "List the data and the split, build the model, write summary.json; train nothing.");
 
     List<Option<?>> TRAINING = List.of(EPOCHS, LR, MOMENTUM, LR_PATIENCE, LR_FACTOR, SEED, TRAIN_FRACTION, SUBSET, MODEL,
-            CHUNK_FLOATS, CHECKPOINT_EVERY_ROUNDS, KEEP_CHECKPOINTS, LOCAL_STEPS, IMAGE_CACHE_MB, WIRE_PRECISION, DRY_RUN);
+            CHUNK_FLOATS, CHECKPOINT_EVERY_ROUNDS, KEEP_CHECKPOINTS, LOCAL_STEPS, ACCUMULATE, IMAGE_CACHE_MB, WIRE_PRECISION, DRY_RUN);
 
     default int epochs() {
         return get(EPOCHS);
@@ -99,6 +103,10 @@ public interface TrainOptions extends CommonOptions {
 
     default int localSteps() {
         return get(LOCAL_STEPS);
+    }
+
+    default int accumulate() {
+        return get(ACCUMULATE);
     }
 
     default int imageCacheMb() {

@@ -29,6 +29,10 @@ public final class TrainingSettings implements TrainOptions, Serializable {
             throw new InvalidSettingsException("--" + RESIZE.name() + " must be at least --crop (" + cropPixels() + "), got "
                     + resizePixels());
         }
+        if (localSteps() > 1 && accumulate() > 1) {
+            throw new InvalidSettingsException("--" + ACCUMULATE.name() + " and --" + LOCAL_STEPS.name() + " do not combine, got "
+                    + accumulate() + " and " + localSteps() + ": choose one");
+        }
     }
 
     /**

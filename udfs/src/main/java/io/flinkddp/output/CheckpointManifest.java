@@ -2,6 +2,7 @@ package io.flinkddp.output;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flinkddp.config.InvalidSettingsException;
+import io.flinkddp.config.Option;
 import io.flinkddp.config.CommonOptions;
 import io.flinkddp.config.TrainingSettings;
 import java.io.IOException;
@@ -29,15 +30,20 @@ public record CheckpointManifest(Path folder, long stepsApplied, int epochsCompl
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointManifest.class);
 
-    /** Throws, naming the option, if this checkpoint was written by a run of other settings. */
+    /**
+     * Throws, naming the option, if this checkpoint was written by a run of other settings. An option
+     * the manifest does not name (one added since it was written) had its declared default then.
+     */
     public void requireResumableBy(TrainingSettings settings) {
         Map<String, String> current = settings.trainingShape();
-        for (Map.Entry<String, String> entry : current.entrySet()) {
-            String written = trainingShape.get(entry.getKey());
-            if (!entry.getValue().equals(written)) {
-                throw new InvalidSettingsException("--" + CommonOptions.OUTPUT.name() + " " + settings.output() + " holds checkpoints of a run with --"
-                        + entry.getKey() + " " + written + ", but this run has --" + entry.getKey() + " " + entry.getValue()
-                        + ": repeat that run's settings to resume it, or choose another --" + CommonOptions.OUTPUT.name());
+        for (Option<?> option : TrainingSettings.OPTIONS) {
+            String name = option.name();
+            String written = trainingShape.getOrDefault(name, option.defaultText());
+            if (option.shapesTraining() && !current.get(name).equals(written)) {
+                throw new InvalidSettingsException("--" + CommonOptions.OUTPUT.name() + " " + settings.output()
+                        + " holds checkpoints of a run with --" + name + " " + written + ", but this run has --" + name + " "
+                        + current.get(name) + ": repeat that run's settings to resume it, or choose another --"
+                        + CommonOptions.OUTPUT.name());
             }
         }
     }

@@ -61,7 +61,7 @@ public final class SlotTrainer implements AutoCloseable {
         this.replica = new Replica(net);
         this.shard = shard;
         this.progress = progress;
-        this.rule = UpdateRule.of(settings.localSteps(), 1);
+        this.rule = UpdateRule.of(settings.localSteps(), settings.accumulate());
         this.layout = new ChunkLayout(replica.numParams(), settings.gradientChunkFloats());
         this.schedule = EpochSchedule.unknown(settings.epochs(), settings.batchSizePerSlot(), rule.minibatchesPerRound());
         this.ledger = new EpochLedger(settings, progress);

@@ -74,7 +74,7 @@ class TrainingSettingsTest {
     void theOptionsThatShapeTrainingAreTheOnesOldCheckpointsRecorded() {
         TrainingSettings settings = parse(Map.of(), "--crop", "64", "--wire-precision", "bf16");
         assertEquals(List.of("slots", "batch-size", "resize", "crop", "lr", "momentum", "lr-patience", "lr-factor", "seed",
-                "train-fraction", "subset", "model", "local-steps", "wire-precision"), List.copyOf(settings.trainingShape().keySet()));
+                "train-fraction", "subset", "model", "local-steps", "accumulate", "wire-precision"), List.copyOf(settings.trainingShape().keySet()));
         assertEquals("73", settings.trainingShape().get("resize"), "auto resize resolved, as manifests hold it");
         assertEquals("bf16", settings.trainingShape().get("wire-precision"));
         assertEquals("bf16", settings.asOptionMap().get("wire-precision"), "summary.json writes the option text");
@@ -102,5 +102,7 @@ class TrainingSettingsTest {
         assertEquals("--data is required, got null", noData.getMessage());
         assertEquals("--resize must be at least --crop (64), got 40", error("--crop", "64", "--resize", "40"));
         assertEquals("--dry-run must be true or false, got 'yes'", error("--dry-run=yes"));
+        assertEquals("--accumulate and --local-steps do not combine, got 2 and 2: choose one",
+                error("--accumulate", "2", "--local-steps", "2"));
     }
 }

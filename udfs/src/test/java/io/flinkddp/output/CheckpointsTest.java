@@ -72,6 +72,20 @@ class CheckpointsTest {
         assertEquals(3, checkpoints.loadNewest(settings("--epochs", "50", "--keep-checkpoints", "1")).orElseThrow().stepsApplied());
     }
 
+    @Test
+    void aCheckpointFromBeforeAnOptionExistedHadItsDefault() throws Exception {
+        Checkpoints checkpoints = new Checkpoints(settings().output());
+        CheckpointManifest written = checkpoints.write(state(3), settings());
+        // As an older version wrote it: without --accumulate in its training shape.
+        Path manifest = Path.of(new org.apache.flink.core.fs.Path(written.folder(), Checkpoints.MANIFEST).toUri());
+        Files.writeString(manifest, Files.readString(manifest).replaceAll("\"accumulate\"\\s*:\\s*\"1\"\\s*,", ""));
+        assertTrue(!Files.readString(manifest).contains("accumulate"));
+        assertEquals(3, checkpoints.loadNewest(settings()).orElseThrow().stepsApplied(), "resumed with the default, 1");
+        InvalidSettingsException e = assertThrows(InvalidSettingsException.class,
+                () -> checkpoints.loadNewest(settings("--accumulate", "2")));
+        assertTrue(e.getMessage().contains("--accumulate 1, but this run has --accumulate 2"), e.getMessage());
+    }
+
     private TrainingSettings settings(String... args) {
         return TrainingSettings.parse(Map.of(), args, "file:///data", temp.resolve("run").toUri().toString());
     }

@@ -48,6 +48,11 @@ final class Lockstep {
     private int round;
 
     Lockstep(TrainingSettings settings, List<DecodedImage> images, boolean resume) {
+        this(settings, images, resume, true);
+    }
+
+    /** With {@code batchNorm} false, a network without batch norm, whose gradient is additive over images. */
+    Lockstep(TrainingSettings settings, List<DecodedImage> images, boolean resume, boolean batchNorm) {
         this.settings = settings;
         Optional<TrainingState> resumeFrom = resume ? new Checkpoints(settings.output()).loadNewest(settings) : Optional.empty();
         ListingSummary listing = listing(images);
@@ -59,7 +64,7 @@ final class Lockstep {
                 }
             }
             SlotSession session = new SlotSession(settings, slot, List.of("dark", "light"), listing, System.currentTimeMillis(),
-                    batchNormNet(settings.seed()), shard, resumeFrom, new TrainingProgress());
+                    batchNorm ? batchNormNet(settings.seed()) : plainNet(settings.seed()), shard, resumeFrom, new TrainingProgress());
             sessions.add(session);
             slots.add(session.trainer());
         }
@@ -147,6 +152,24 @@ final class Lockstep {
             }
         }
         return images;
+    }
+
+    /** The same tiny network without batch norm. */
+    static ComputationGraph plainNet(long seed) {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT)
+                .graphBuilder()
+                .addInputs(Networks.INPUT)
+                .setInputTypes(InputType.convolutional(32, 32, 3))
+                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(8).activation(Activation.RELU).build(),
+                        Networks.INPUT)
+                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "conv")
+                .addLayer(Networks.OUTPUT, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(2)
+                        .activation(Activation.SOFTMAX).build(), "pool")
+                .setOutputs(Networks.OUTPUT)
+                .build();
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
+        return net;
     }
 
     /** A tiny network with batch norm, so that checkpoints must carry running statistics too. */
