@@ -29,10 +29,7 @@ class AccumulateTest {
         accumulated.runToEnd();
         float[] want = whole.slots.get(0).replica().parameters();
         float[] got = accumulated.slots.get(0).replica().parameters();
-        double maxDiff = 0;
-        for (int i = 0; i < want.length; i++) {
-            maxDiff = Math.max(maxDiff, Math.abs(want[i] - got[i]));
-        }
+        double maxDiff = Lockstep.maxDifference(want, got);
         assertTrue(maxDiff < 1e-5, "parameters differ by up to " + maxDiff);
         for (int i = 0; i < 3; i++) {
             EpochMetrics a = whole.slots.get(0).history().get(i);

@@ -32,10 +32,7 @@ class LocalStepsTest {
         local.runToEnd();
         float[] want = ordinary.slots.get(0).replica().parameters();
         float[] got = local.slots.get(0).replica().parameters();
-        double maxDiff = 0;
-        for (int i = 0; i < want.length; i++) {
-            maxDiff = Math.max(maxDiff, Math.abs(want[i] - got[i]));
-        }
+        double maxDiff = Lockstep.maxDifference(want, got);
         assertTrue(maxDiff < 1e-5, "parameters differ by up to " + maxDiff);
         List<EpochMetrics> a = ordinary.slots.get(0).history();
         List<EpochMetrics> b = local.slots.get(0).history();

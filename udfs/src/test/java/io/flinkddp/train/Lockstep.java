@@ -64,7 +64,7 @@ final class Lockstep {
                 }
             }
             SlotSession session = new SlotSession(settings, slot, List.of("dark", "light"), listing, System.currentTimeMillis(),
-                    batchNorm ? batchNormNet(settings.seed()) : plainNet(settings.seed()), shard, resumeFrom, new TrainingProgress());
+                    tinyNet(settings.seed(), batchNorm), shard, resumeFrom, new TrainingProgress());
             sessions.add(session);
             slots.add(session.trainer());
         }
@@ -154,41 +154,41 @@ final class Lockstep {
         return images;
     }
 
-    /** The same tiny network without batch norm. */
-    static ComputationGraph plainNet(long seed) {
-        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT)
+    /** A tiny network with batch norm, so that checkpoints must carry running statistics too. */
+    static ComputationGraph batchNormNet(long seed) {
+        return tinyNet(seed, true);
+    }
+
+    /** The tiny network, with or without batch norm (without, its gradient adds up over images). */
+    static ComputationGraph tinyNet(long seed, boolean batchNorm) {
+        ComputationGraphConfiguration.GraphBuilder graph = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT)
                 .graphBuilder()
                 .addInputs(Networks.INPUT)
                 .setInputTypes(InputType.convolutional(32, 32, 3))
-                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(8).activation(Activation.RELU).build(),
-                        Networks.INPUT)
-                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "conv")
+                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(8)
+                        .activation(batchNorm ? Activation.IDENTITY : Activation.RELU).build(), Networks.INPUT);
+        if (batchNorm) {
+            graph.addLayer("bn", new BatchNormalization.Builder().decay(0.9).eps(1e-5).useLogStd(false).activation(Activation.RELU)
+                    .build(), "conv");
+        }
+        graph.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), batchNorm ? "bn" : "conv")
                 .addLayer(Networks.OUTPUT, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(2)
                         .activation(Activation.SOFTMAX).build(), "pool")
-                .setOutputs(Networks.OUTPUT)
-                .build();
-        ComputationGraph net = new ComputationGraph(conf);
+                .setOutputs(Networks.OUTPUT);
+        ComputationGraph net = new ComputationGraph(graph.build());
         net.init();
         return net;
     }
 
-    /** A tiny network with batch norm, so that checkpoints must carry running statistics too. */
-    static ComputationGraph batchNormNet(long seed) {
-        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT)
-                .graphBuilder()
-                .addInputs(Networks.INPUT)
-                .setInputTypes(InputType.convolutional(32, 32, 3))
-                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(8).activation(Activation.IDENTITY).build(),
-                        Networks.INPUT)
-                .addLayer("bn", new BatchNormalization.Builder().decay(0.9).eps(1e-5).useLogStd(false).activation(Activation.RELU).build(),
-                        "conv")
-                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "bn")
-                .addLayer(Networks.OUTPUT, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(2)
-                        .activation(Activation.SOFTMAX).build(), "pool")
-                .setOutputs(Networks.OUTPUT)
-                .build();
-        ComputationGraph net = new ComputationGraph(conf);
-        net.init();
-        return net;
+    /** The largest absolute difference between two parameter vectors of one length. */
+    static double maxDifference(float[] want, float[] got) {
+        if (want.length != got.length) {
+            throw new AssertionError(want.length + " and " + got.length + " parameters");
+        }
+        double max = 0;
+        for (int i = 0; i < want.length; i++) {
+            max = Math.max(max, Math.abs(want[i] - got[i]));
+        }
+        return max;
     }
 }

@@ -76,11 +76,7 @@ class SlotTrainerResumeTest {
         for (int slot = 0; slot < 2; slot++) {
             float[] want = expected.slots.get(slot).replica().parameters();
             float[] got = actual.slots.get(slot).replica().parameters();
-            assertEquals(want.length, got.length);
-            double maxDiff = 0;
-            for (int i = 0; i < want.length; i++) {
-                maxDiff = Math.max(maxDiff, Math.abs(want[i] - got[i]));
-            }
+            double maxDiff = Lockstep.maxDifference(want, got);
             assertTrue(maxDiff <= 1e-6, "slot " + slot + ": parameters differ by up to " + maxDiff);
         }
         List<EpochMetrics> want = expected.slots.get(0).history();
