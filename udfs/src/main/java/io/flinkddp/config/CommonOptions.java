@@ -23,7 +23,8 @@ public interface CommonOptions extends OptionValues {
     Option<Integer> SLOTS = Option.integer("slots", "Training operators, one per GPU slot: the parallelism of train-round.", 1)
             .check(atLeast(1), "must be at least 1").shapingTraining();
     Option<Integer> BATCH_SIZE = Option.integer("batch-size",
-            "Images per slot per SGD step (per micro-batch with --accumulate); the global batch is slots x batch-size.", 100)
+            "Images per slot per SGD step, or per micro-batch with --accumulate; the global batch is"
+                    + " slots x batch-size x accumulate.", 100)
             .check(atLeast(1), "must be at least 1").shapingTraining();
     Option<Integer> CROP = Option.integer("crop", "Side of the center crop fed to the network (32 and up).", 224)
             .check(atLeast(32), "must be at least 32").shapingTraining();
