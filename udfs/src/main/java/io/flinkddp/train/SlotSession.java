@@ -57,10 +57,18 @@ public final class SlotSession implements AutoCloseable {
         });
     }
 
-    /** Runs round {@code round} (see {@link SlotTrainer#round}) and writes what it produced. */
+    /**
+     * Runs round {@code round} (see {@link SlotTrainer#round}) and writes what it produced. A step that
+     * runs out of memory fails the job at once with one line naming --batch-size and --accumulate.
+     */
     public RoundReport round(int round, RoundReport previous, List<GradientChunk> sums, Consumer<GradientChunk> out) {
         int epochsBefore = trainer.history().size();
-        RoundReport report = trainer.round(round, previous, sums, out);
+        RoundReport report;
+        try {
+            report = trainer.round(round, previous, sums, out);
+        } catch (OutOfMemoryError e) {
+            throw StepMemory.tooLarge(e, settings);
+        }
         TrainingState checkpoint = trainer.takeCheckpoint();
         if (checkpoint != null) {
             checkpoints.write(checkpoint, settings);
