@@ -24,6 +24,75 @@ class NativeOpsTest {
     }
 
     @Test
+    void helpersSwitchTheImplementation() {
+        // allowHelpers(true) and (false) must take different code paths: oneDNN's and the generic
+        // C++ kernels sum in different orders, so at least the last bits differ.
+        Random rnd = new Random(21);
+        INDArray x = f32(randn(rnd, N * C * H * W), N, C, H, W), w = f32(randn(rnd, OC * C * 9), OC, C, 3, 3);
+        INDArray dy = f32(randn(rnd, N * OC * H * W), N, OC, H, W);
+        INDArray[] on = NativeOps.conv2dBackward(x, w, dy, 1, 1, true);
+        INDArray[] off = NativeOps.conv2dBackward(x, w, dy, 1, 1, false);
+        double convDiff = on[1].sub(off[1]).norm2Number().doubleValue() / off[1].norm2Number().doubleValue();
+        INDArray g = f32(randn(rnd, C), C), b = f32(randn(rnd, C), C), dyb = f32(randn(rnd, N * C * H * W), N, C, H, W);
+        NativeOps.BatchNormResult f = NativeOps.batchNormTrain(x, g, b, Nd4j.zeros(DataType.FLOAT, C), Nd4j.ones(DataType.FLOAT, C), true);
+        INDArray[] bnOn = NativeOps.batchNormBackward(x, f.batchMean(), f.batchVar(), g, b, dyb, true);
+        INDArray[] bnOff = NativeOps.batchNormBackward(x, f.batchMean(), f.batchVar(), g, b, dyb, false);
+        double bnDiff = bnOn[0].sub(bnOff[0]).norm2Number().doubleValue() / bnOff[0].norm2Number().doubleValue();
+        System.out.printf("helpers on vs off: conv2d_bp dw rel %.2e, batchnorm_bp dx rel %.2e%n", convDiff, bnDiff);
+        assertTrue(convDiff > 0 && convDiff < TOL, "conv2d_bp on/off rel " + convDiff);
+        assertTrue(bnDiff > 0 && bnDiff < TOL, "batchnorm_bp on/off rel " + bnDiff);
+    }
+
+    @Test
+    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "kernels.timing", matches = "true")
+    void oneDnnConvIsMuchFasterThanGeneric() {
+        // One timing (cores are shared): 16x64x56x56, 3x3 conv, forward + backward, helpers on/off.
+        Random rnd = new Random(1);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 16, 64, 56, 56), w = Nd4j.rand(DataType.FLOAT, 64, 64, 3, 3);
+        INDArray dy = Nd4j.rand(DataType.FLOAT, 16, 64, 56, 56);
+        double[] secs = new double[2];
+        for (int mode = 0; mode < 2; mode++) {
+            boolean helpers = mode == 0;
+            NativeOps.conv2dBackward(x, w, NativeOps.conv2d(x, w, 1, 1, helpers), 1, 1, helpers);   // warm-up
+            long t0 = System.nanoTime();
+            NativeOps.conv2d(x, w, 1, 1, helpers);
+            NativeOps.conv2dBackward(x, w, dy, 1, 1, helpers);
+            secs[mode] = (System.nanoTime() - t0) / 1e9;
+        }
+        System.out.printf("16x64x56x56 conv fwd+bwd: helpers on %.3f s, off %.3f s%n", secs[0], secs[1]);
+        assertTrue(secs[1] > 3 * secs[0], "oneDNN not clearly faster");
+    }
+
+    @Test
+    void rawBatchNormOpsOnPermutedView() {
+        // The ops fed the permuted view (x and dy) themselves, without NativeOps' dense() copy:
+        // both paths handle the strides in M2.1 (cf. #7261, #8597, #8860), so dense() is only a guard.
+        Random rnd = new Random(6);
+        double[] x = shifted(randn(rnd, N * C * H * W), -0.3, 2.5);
+        double[] gamma = randn(rnd, C), beta = randn(rnd, C), dy = randn(rnd, N * C * H * W);
+        INDArray view = f32(x, N, C, H, W).permute(0, 2, 3, 1).dup('c').permute(0, 3, 1, 2);
+        INDArray dyView = f32(dy, N, C, H, W).permute(0, 2, 3, 1).dup('c').permute(0, 3, 1, 2);
+        Ref.Bn ref = Ref.bn(x, gamma, beta, new double[C], new double[C], N, C, H * W);
+        double[][] g64 = Ref.bnBack(x, gamma, dy, N, C, H * W);
+        INDArray mean = view.mean(0, 2, 3), var = view.var(false, 0, 2, 3);
+        for (boolean helpers : new boolean[] {true, false}) {
+            INDArray y = Nd4j.create(DataType.FLOAT, N, C, H, W);
+            NativeOps.run("batchnorm", new INDArray[] {view, mean, var, f32(gamma, C), f32(beta, C)}, new INDArray[] {y},
+                    new long[] {1, 1, 1}, new double[] {NativeOps.BN_EPS}, helpers);
+            INDArray dx = Nd4j.create(DataType.FLOAT, N, C, H, W);
+            INDArray[] outs = {dx, Nd4j.create(DataType.FLOAT, C), Nd4j.create(DataType.FLOAT, C),
+                    Nd4j.create(DataType.FLOAT, C), Nd4j.create(DataType.FLOAT, C)};
+            NativeOps.run("batchnorm_bp", new INDArray[] {view, mean, var, f32(gamma, C), f32(beta, C), dyView}, outs,
+                    new long[] {1, 1, 1}, new double[] {NativeOps.BN_EPS}, helpers);
+            String tag = "raw view helpers=" + helpers + " ";
+            assertClose(tag + "y", ref.y(), y);
+            assertClose(tag + "dx", g64[0], dx);
+            assertClose(tag + "dgamma", g64[1], outs[3]);
+            assertClose(tag + "dbeta", g64[2], outs[4]);
+        }
+    }
+
+    @Test
     void conv3x3Stride1Pad1MatchesFloat64() {
         checkConv(1, 1);
     }
