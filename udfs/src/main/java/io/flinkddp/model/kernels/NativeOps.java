@@ -11,8 +11,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * ResNet's kernels as libnd4j declarable ops, NCHW, float32. Each call runs one op through an
  * {@link OpContext}; with {@code helpers} true libnd4j may run its platform implementation
  * (oneDNN in the {@code -onednn} builds of nd4j-native, cuDNN in the {@code -cudnn} CUDA builds),
- * with false its generic C++ one. Inputs that are views with non-default strides are copied to
- * dense c-order first. Keeps nothing between calls; outputs are new arrays, except that
+ * with false its generic C++ one. Inputs that are not dense c-order are copied first: libnd4j
+ * M2.1's oneDNN batchnorm/batchnorm_bp pack gamma and beta in the input's order and give wrong
+ * results for an 'f'-order input (NativeOpsTest shows it). Keeps nothing between calls; outputs are new arrays, except that
  * {@link #batchNormTrain} updates the running statistics in place.
  */
 public final class NativeOps {
