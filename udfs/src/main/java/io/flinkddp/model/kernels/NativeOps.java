@@ -1,0 +1,152 @@
+package io.flinkddp.model.kernels;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.CustomOp;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * ResNet's kernels as libnd4j declarable ops, NCHW, float32. Each call runs one op through an
+ * {@link OpContext}; with {@code helpers} true libnd4j may run its platform implementation
+ * (oneDNN in the {@code -onednn} builds of nd4j-native, cuDNN in the {@code -cudnn} CUDA builds),
+ * with false its generic C++ one. Inputs that are not dense c-order are copied first: libnd4j
+ * M2.1's oneDNN batchnorm/batchnorm_bp pack gamma and beta in the input's order and give wrong
+ * results for an 'f'-order input (NativeOpsTest shows it). Keeps nothing between calls; outputs are new arrays, except that
+ * {@link #batchNormTrain} updates the running statistics in place.
+ */
+public final class NativeOps {
+
+    /** Batch-norm epsilon, as torch.nn.BatchNorm2d. */
+    public static final double BN_EPS = 1e-5;
+    /** Running-statistics momentum, as torch.nn.BatchNorm2d: running = (1 - m) * running + m * batch. */
+    public static final double BN_MOMENTUM = 0.1;
+
+    private static final int NCHW = 0;
+    private static final int WEIGHTS_OIHW = 1;
+    private static final int CHANNEL_AXIS = 1;
+
+    private NativeOps() {}
+
+    /** Forward of a convolution without bias: x [n,iC,h,w], w [oC,iC,k,k] to y [n,oC,oh,ow]. */
+    public static INDArray conv2d(INDArray x, INDArray w, int stride, int pad, boolean helpers) {
+        x = dense(x);
+        w = dense(w);
+        int k = (int) w.size(2);
+        INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), w.size(0),
+                outSize(x.size(2), k, stride, pad), outSize(x.size(3), k, stride, pad));
+        run("conv2d", new INDArray[] {x, w}, new INDArray[] {y}, convArgs(k, stride, pad), null, helpers);
+        return y;
+    }
+
+    /** Backward of {@link #conv2d}: returns {dx, dw}. */
+    public static INDArray[] conv2dBackward(INDArray x, INDArray w, INDArray dy, int stride, int pad, boolean helpers) {
+        x = dense(x);
+        w = dense(w);
+        dy = dense(dy);
+        INDArray dx = Nd4j.createUninitialized(x.dataType(), x.shape());
+        INDArray dw = Nd4j.createUninitialized(w.dataType(), w.shape());
+        run("conv2d_bp", new INDArray[] {x, w, dy}, new INDArray[] {dx, dw},
+                convArgs((int) w.size(2), stride, pad), null, helpers);
+        return new INDArray[] {dx, dw};
+    }
+
+    /** What a training-mode batch norm forward returns: the output and the batch statistics. */
+    public record BatchNormResult(INDArray y, INDArray batchMean, INDArray batchVar) {}
+
+    /**
+     * Training-mode batch norm over (n, h, w) per channel: normalises by the batch mean and biased
+     * variance, and updates {@code runningMean} / {@code runningVar} in place as torch does
+     * (momentum {@link #BN_MOMENTUM}, unbiased variance for the running variance).
+     */
+    public static BatchNormResult batchNormTrain(INDArray x, INDArray gamma, INDArray beta,
+                                                 INDArray runningMean, INDArray runningVar, boolean helpers) {
+        x = dense(x);
+        INDArray mean = x.mean(0, 2, 3);
+        INDArray var = x.var(false, 0, 2, 3);
+        INDArray y = Nd4j.createUninitialized(x.dataType(), x.shape());
+        run("batchnorm", new INDArray[] {x, mean, var, dense(gamma), dense(beta)}, new INDArray[] {y},
+                new long[] {1, 1, CHANNEL_AXIS}, new double[] {BN_EPS}, helpers);
+        long count = x.length() / x.size(1);
+        runningMean.muli(1 - BN_MOMENTUM).addi(mean.mul(BN_MOMENTUM));
+        runningVar.muli(1 - BN_MOMENTUM).addi(var.mul(BN_MOMENTUM * count / (count - 1.0)));
+        return new BatchNormResult(y, mean, var);
+    }
+
+    /**
+     * Backward of {@link #batchNormTrain} (batch statistics depend on x): returns {dx, dgamma, dbeta}.
+     * {@code batchMean} and {@code batchVar} are the ones the forward returned.
+     */
+    public static INDArray[] batchNormBackward(INDArray x, INDArray batchMean, INDArray batchVar,
+                                               INDArray gamma, INDArray beta, INDArray dy, boolean helpers) {
+        x = dense(x);
+        long c = x.size(1);
+        INDArray dx = Nd4j.createUninitialized(x.dataType(), x.shape());
+        INDArray dMean = Nd4j.createUninitialized(x.dataType(), c);
+        INDArray dVar = Nd4j.createUninitialized(x.dataType(), c);
+        INDArray dGamma = Nd4j.createUninitialized(x.dataType(), c);
+        INDArray dBeta = Nd4j.createUninitialized(x.dataType(), c);
+        run("batchnorm_bp",
+                new INDArray[] {x, dense(batchMean), dense(batchVar), dense(gamma), dense(beta), dense(dy)},
+                new INDArray[] {dx, dMean, dVar, dGamma, dBeta},
+                new long[] {1, 1, CHANNEL_AXIS}, new double[] {BN_EPS}, helpers);
+        return new INDArray[] {dx, dGamma, dBeta};
+    }
+
+    /** Max pooling, square window, padding never wins: x [n,c,h,w] to y. */
+    public static INDArray maxPool2d(INDArray x, int k, int stride, int pad, boolean helpers) {
+        x = dense(x);
+        INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), x.size(1),
+                outSize(x.size(2), k, stride, pad), outSize(x.size(3), k, stride, pad));
+        run("maxpool2d", new INDArray[] {x}, new INDArray[] {y}, poolArgs(k, stride, pad), null, helpers);
+        return y;
+    }
+
+    /** Backward of {@link #maxPool2d}: dy to dx. */
+    public static INDArray maxPool2dBackward(INDArray x, INDArray dy, int k, int stride, int pad, boolean helpers) {
+        x = dense(x);
+        INDArray dx = Nd4j.createUninitialized(x.dataType(), x.shape());
+        run("maxpool2d_bp", new INDArray[] {x, dense(dy)}, new INDArray[] {dx}, poolArgs(k, stride, pad), null, helpers);
+        return dx;
+    }
+
+    /** Runs one declarable op by name with explicit inputs, outputs and arguments. */
+    static void run(String opName, INDArray[] inputs, INDArray[] outputs, long[] iArgs, double[] tArgs,
+                    boolean helpers) {
+        CustomOp op = DynamicCustomOp.builder(opName).build();
+        try (OpContext ctx = Nd4j.getExecutioner().buildContext()) {
+            ctx.setInputArrays(inputs);
+            ctx.setOutputArrays(outputs);
+            ctx.setIArguments(iArgs);
+            if (tArgs != null) {
+                ctx.setTArguments(tArgs);
+            }
+            ctx.allowHelpers(helpers);
+            Nd4j.exec(op, ctx);
+        } catch (Exception e) {
+            throw new IllegalStateException("native op " + opName + " failed", e);
+        }
+    }
+
+    /** The array itself if it is dense c-order with default strides, else a dense copy. */
+    static INDArray dense(INDArray a) {
+        boolean plain = a.ordering() == 'c' && a.offset() == 0
+                && Shape.hasDefaultStridesForShape(a) && a.length() == a.data().length();
+        return plain ? a : a.dup('c');
+    }
+
+    private static long[] convArgs(int k, int stride, int pad) {
+        // kH, kW, sH, sW, pH, pW, dH, dW, same-mode off, NCHW, weights [oC, iC, kH, kW]
+        return new long[] {k, k, stride, stride, pad, pad, 1, 1, 0, NCHW, WEIGHTS_OIHW};
+    }
+
+    private static long[] poolArgs(int k, int stride, int pad) {
+        // kH, kW, sH, sW, pH, pW, dH, dW, same-mode off, extraParam0 (unused by max), NCHW
+        return new long[] {k, k, stride, stride, pad, pad, 1, 1, 0, 0, NCHW};
+    }
+
+    private static long outSize(long in, int k, int stride, int pad) {
+        return (in + 2L * pad - k) / stride + 1;
+    }
+}
