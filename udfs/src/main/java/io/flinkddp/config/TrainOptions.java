@@ -31,7 +31,8 @@ public interface TrainOptions extends CommonOptions {
     Option<Integer> CHUNK_FLOATS = Option.integer("gradient-chunk-floats", "Floats per gradient chunk record (524288 = 2 MB).", 524288)
             .check(v -> v >= 1024 && v <= (1 << 20), "must be in [1024, 1048576]");
     Option<Integer> CHECKPOINT_EVERY_ROUNDS = Option.integer("checkpoint-every-rounds",
-            "Also checkpoint every N rounds (SGD steps), besides after every epoch; 0: after epochs only.", 0)
+            "Also checkpoint every N rounds (a round is one SGD step, or --local-steps of them), besides after every epoch;"
+                    + " 0: after epochs only.", 0)
             .check(atLeast(0), "must be at least 0");
     Option<Integer> KEEP_CHECKPOINTS = Option.integer("keep-checkpoints",
             "Complete checkpoints kept under <output>/checkpoints (the newest).", 3).check(atLeast(1), "must be at least 1");
