@@ -91,10 +91,9 @@ public final class AveragingRounds {
                     out.printf("%s,%s,%s,%s,%s,%d,%.6f%n", options.get("run"), label, c[0], c[1], c[3], r + 2, seconds[r]);
                 }
             }
-            double[] sorted = Arrays.copyOfRange(seconds, Math.min(2, seconds.length - 1), seconds.length);
-            Arrays.sort(sorted);
+            double[] steady = Arrays.copyOfRange(seconds, Math.min(2, seconds.length - 1), seconds.length);
             System.out.printf("flink %s floats=%s images/slot=%s chunk=%s: median round %.4f s (supersteps 4..%d)%n",
-                    label, c[0], c[1], c[3], sorted[sorted.length / 2], rounds - 1);
+                    label, c[0], c[1], c[3], StepBench.median(steady), rounds - 1);
         }
     }
 

@@ -4,7 +4,7 @@ import io.flinkddp.config.WirePrecision;
 import io.flinkddp.model.GradientSum;
 import io.flinkddp.train.GradientChunk;
 import io.flinkddp.train.GradientChunkSerializer;
-import java.util.Arrays;
+import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
 import org.apache.flink.api.common.typeutils.base.array.FloatPrimitiveArraySerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -90,8 +90,7 @@ public final class LeverTimes {
             pass.run();
             seconds[p] = (System.nanoTime() - start) / 1e9;
         }
-        Arrays.sort(seconds);
-        return seconds[PASSES / 2];
+        return new DescriptiveStatistics(seconds).getPercentile(50);
     }
 
     private static void report(String what, double seconds, double before) {

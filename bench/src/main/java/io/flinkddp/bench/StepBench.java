@@ -4,9 +4,9 @@ import io.flinkddp.train.Payload;
 import io.flinkddp.model.Networks;
 import io.flinkddp.model.Replica;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -115,8 +115,8 @@ public final class StepBench {
                 System.out.printf("# warmup %s %d %d %.4f%n", label, batch, size, gradient + update);
             }
         }
-        double[] steps1 = measured.stream().mapToDouble(m -> m[0]).sorted().toArray();
-        System.out.printf("# median %s %dx%d step %.4f s over %d steps%n", label, batch, size, steps1[steps1.length / 2], steps1.length);
+        double[] steps1 = measured.stream().mapToDouble(m -> m[0]).toArray();
+        System.out.printf("# median %s %dx%d step %.4f s over %d steps%n", label, batch, size, median(steps1), steps1.length);
         net.clear();
         System.gc();
     }
@@ -147,9 +147,6 @@ public final class StepBench {
     }
 
     static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        return new DescriptiveStatistics(values).getPercentile(50);
     }
 }
