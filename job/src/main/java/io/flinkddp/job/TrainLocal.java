@@ -26,6 +26,7 @@ public final class TrainLocal {
         String sampleData = System.getenv("FLINK_DDP_SAMPLE_DATA");
         System.exit(TrainJob.runCommand("bin/train-local", args, settings -> {
             Configuration conf = configuration(confDir, settings);
+            initializeFileSystems(conf);
             conf.set(RestOptions.BIND_PORT, "8081-8099");
             return ExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
         }, confDir, sampleData, System.out, System.err));
@@ -34,21 +35,26 @@ public final class TrainLocal {
     /** A local environment without web UI, its REST endpoint on a free port, with the Flink configuration of {@code confDir}, if any; for tests. */
     public static ExecutionEnvironment localEnvironment(String confDir, TrainingSettings settings) {
         Configuration conf = configuration(confDir, settings);
+        initializeFileSystems(conf);
         conf.set(RestOptions.BIND_PORT, "0");
         return ExecutionEnvironment.createLocalEnvironment(conf);
     }
 
-    /**
-     * The configuration of {@code confDir} (if any), with a slot per training slot, and Flink's file
-     * systems initialised from it, including plugins (the S3 file system) found under
-     * {@code $FLINK_PLUGINS_DIR}, as a Flink process does at start.
-     */
+    /** The configuration of {@code confDir} (if any), with at least a task slot per training slot. No side effects. */
     public static Configuration configuration(String confDir, TrainingSettings settings) {
         Configuration conf = confDir != null && Files.isDirectory(Path.of(confDir))
                 ? GlobalConfiguration.loadConfiguration(confDir)
                 : new Configuration();
-        FileSystem.initialize(conf, PluginUtils.createPluginManagerFromRootFolder(conf));
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(settings.slots(), conf.get(TaskManagerOptions.NUM_TASK_SLOTS)));
         return conf;
+    }
+
+    /**
+     * Initialises Flink's process-wide file systems from {@code conf}, including plugins (the S3 file
+     * system) found under {@code $FLINK_PLUGINS_DIR}, as a Flink process does at start. A local
+     * environment never does this itself; call it once before building one.
+     */
+    public static void initializeFileSystems(Configuration conf) {
+        FileSystem.initialize(conf, PluginUtils.createPluginManagerFromRootFolder(conf));
     }
 }

@@ -62,6 +62,7 @@ class SecretsITCase {
             try {
                 job = CompletableFuture.supplyAsync(() -> JobRunner.run(conf.toString(), settings -> {
                     Configuration withUi = TrainLocal.configuration(conf.toString(), settings);
+                    TrainLocal.initializeFileSystems(withUi);
                     withUi.set(RestOptions.PORT, restPort);
                     return ExecutionEnvironment.createLocalEnvironmentWithWebUI(withUi);
                 }, "--data", "s3://data/sample", "--output", "s3://data/run", "--slots", "2", "--crop", "32",
