@@ -61,6 +61,11 @@ public final class Networks {
     }
 
     public static ComputationGraphConfiguration resNet50(int numClasses, int imageSize, long seed, double lr, double momentum) {
+        return resNet(RESNET50_BLOCKS, numClasses, imageSize, seed, lr, momentum);
+    }
+
+    /** ResNet50's layers with {@code blocks[s]} bottlenecks in stage s (ResNet50 has 3, 4, 6, 3); shallower ones test the kernels. */
+    public static ComputationGraphConfiguration resNet(int[] blocks, int numClasses, int imageSize, long seed, double lr, double momentum) {
         GraphBuilder graph = base(seed, lr, momentum)
                 .addInputs(INPUT)
                 .setInputTypes(InputType.convolutional(imageSize, imageSize, 3));
@@ -70,8 +75,8 @@ public final class Networks {
         graph.addLayer("maxpool", new SubsamplingLayer.Builder(PoolingType.MAX)
                 .kernelSize(3, 3).stride(2, 2).padding(1, 1).build(), "relu1");
         String previous = "maxpool";
-        for (int stage = 0; stage < RESNET50_BLOCKS.length; stage++) {
-            for (int block = 0; block < RESNET50_BLOCKS[stage]; block++) {
+        for (int stage = 0; stage < blocks.length; stage++) {
+            for (int block = 0; block < blocks[stage]; block++) {
                 int stride = stage > 0 && block == 0 ? 2 : 1;
                 previous = bottleneck(graph, "layer" + (stage + 1) + "." + block, previous,
                         RESNET50_WIDTHS[stage], stride, block == 0);

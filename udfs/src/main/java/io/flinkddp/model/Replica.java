@@ -1,12 +1,9 @@
 package io.flinkddp.model;
 
+import io.flinkddp.model.kernels.NativeGraph;
 import io.flinkddp.train.Payload;
 import java.nio.FloatBuffer;
-import java.util.List;
-import java.util.Map;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -36,7 +33,8 @@ public final class Replica {
     /** Local steps only (allocated on first use): the parameters at the round's start, and the all-slot momentum sum. */
     private INDArray roundStart;
     private GradientSum momentumSum;
-    private final TopKOnForwardPass topK = new TopKOnForwardPass();
+    /** Computes the steps and the evaluations on libnd4j's native ops, in the network's own parameters. */
+    private final NativeGraph kernels;
 
     public Replica(ComputationGraph net) {
         this.net = net;
@@ -51,7 +49,7 @@ public final class Replica {
         this.sum = new GradientSum(params.dataType(), n);
         this.gradientSum = sum.values();
         this.scaledVelocity = Nd4j.zeros(params.dataType(), n);
-        net.setListeners(topK);
+        this.kernels = new NativeGraph(net);
     }
 
     public ComputationGraph network() {
@@ -71,15 +69,12 @@ public final class Replica {
      * class comment) and returns the loss and top-k counts of the forward pass.
      */
     public BatchStats computeGradient(INDArray features, INDArray oneHotLabels, int[] labels) {
-        net.setInputs(features);
-        net.setLabels(oneHotLabels);
-        topK.labels = labels;
-        net.computeGradientAndScore();
+        INDArray logits = kernels.gradient(features, oneHotLabels);
         long samples = labels.length;
         for (long[] range : layout.statisticRanges()) {
             gradient.get(NDArrayIndex.interval(range[0], range[1])).muli(samples);
         }
-        return topK.take(net.score() * samples);
+        return BatchStats.ofLogits(logits.toFloatMatrix(), labels, true);
     }
 
     /** Copies {@code values.length} entries of what {@code payload} names, from {@code offset} on, into {@code values}. */
@@ -179,16 +174,7 @@ public final class Replica {
      * top-k come from the logits, in double precision, so a confident mistake costs its true loss.
      */
     public BatchStats evaluate(INDArray features, int[] labels) {
-        INDArray classifierInput = net.output(List.of(classifierInputName()), false, new INDArray[] {features}, null)[0];
-        return BatchStats.ofLogits(logits(classifierInput).toFloatMatrix(), labels, true);
-    }
-
-    private String classifierInputName() {
-        return net.getConfiguration().getVertexInputs().get(Networks.OUTPUT).get(0);
-    }
-
-    private INDArray logits(INDArray classifierInput) {
-        return classifierInput.mmul(net.getParam(Networks.OUTPUT + "_W")).addiRowVector(net.getParam(Networks.OUTPUT + "_b"));
+        return BatchStats.ofLogits(kernels.logits(features).toFloatMatrix(), labels, true);
     }
 
     /** A copy of the parameters (batch-norm running statistics included), for a checkpoint. */
@@ -220,29 +206,5 @@ public final class Replica {
             hash = 31 * hash + Float.floatToRawIntBits(values.get(i));
         }
         return hash;
-    }
-
-    /**
-     * Counts top-1/top-5 hits of the training forward pass without a second forward pass: DL4J hands
-     * the activations to listeners, and the classifier's logits are one matrix product away from the
-     * input of its output layer.
-     */
-    private final class TopKOnForwardPass extends BaseTrainingListener {
-        int[] labels;
-        private BatchStats counted;
-
-        @Override
-        public void onForwardPass(Model model, Map<String, INDArray> activations) {
-            counted = BatchStats.ofLogits(logits(activations.get(classifierInputName())).toFloatMatrix(), labels, false);
-        }
-
-        BatchStats take(double lossSum) {
-            if (counted == null) {
-                throw new IllegalStateException("DL4J did not report the forward pass; cannot count training accuracy");
-            }
-            BatchStats stats = new BatchStats(counted.samples(), lossSum, counted.top1(), counted.top5());
-            counted = null;
-            return stats;
-        }
     }
 }

@@ -41,7 +41,11 @@ class ReplicaTest {
         assertEquals(53L * 2, layout.statisticRanges().size());
     }
 
-    /** With momentum 0, our step equals DL4J's own fit() (plain SGD), batch-norm statistics included. */
+    /**
+     * With momentum 0, our step equals DL4J's own fit() (plain SGD), running means included. Running
+     * variances differ on purpose: DL4J moves them towards the biased batch variance, we as torch towards
+     * the unbiased one (NativeGraphTest checks ours against float64).
+     */
     @Test
     void stepWithoutMomentumMatchesDl4jFit() {
         Random random = new Random(3);
@@ -50,8 +54,9 @@ class ReplicaTest {
         INDArray x = ImageBatch.features(images, SIDE);
         INDArray y = ImageBatch.oneHot(labels, 3);
 
-        ComputationGraph reference = graph(Networks.resNet50(3, SIDE, 5, 0.05, 0.0));
-        ComputationGraph ours = graph(Networks.resNet50(3, SIDE, 5, 0.05, 0.0));
+        // ResNet50's first two stages: all of ResNet50 amplifies float32 rounding too much to compare two implementations
+        ComputationGraph reference = graph(Networks.resNet(new int[] {2, 1}, 3, SIDE, 5, 0.05, 0.0));
+        ComputationGraph ours = graph(Networks.resNet(new int[] {2, 1}, 3, SIDE, 5, 0.05, 0.0));
         assertEquals(reference.params(), ours.params());
         for (int step = 0; step < 2; step++) {
             reference.fit(new MultiDataSet(x, y));
@@ -62,7 +67,15 @@ class ReplicaTest {
             replica.putSum(Payload.GRADIENT, 0, sum);
             replica.applyGradientSum(labels.length, 0.05, 0.0);
         }
-        double maxDiff = reference.params().sub(ours.params()).amaxNumber().doubleValue();
+        INDArray difference = reference.params().sub(ours.params()).reshape(ours.numParams());
+        for (org.deeplearning4j.nn.api.Layer layer : ours.getLayers()) {
+            INDArray var = layer.paramTable().get("var");
+            if (var != null) {
+                long start = var.offset() - ours.params().offset();
+                difference.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(start, start + var.length())).assign(0);
+            }
+        }
+        double maxDiff = difference.amaxNumber().doubleValue();
         assertTrue(maxDiff < 1e-5, "max parameter difference " + maxDiff);
     }
 

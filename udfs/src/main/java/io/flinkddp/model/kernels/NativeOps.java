@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * ResNet's kernels as libnd4j declarable ops, NCHW, float32. Each call runs one op through an
@@ -13,8 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * (oneDNN in the {@code -onednn} builds of nd4j-native, cuDNN in the {@code -cudnn} CUDA builds),
  * with false its generic C++ one. Inputs that are not dense c-order are copied first: libnd4j
  * M2.1's oneDNN batchnorm/batchnorm_bp pack gamma and beta in the input's order and give wrong
- * results for an 'f'-order input (NativeOpsTest shows it). Keeps nothing between calls; outputs are new arrays, except that
- * {@link #batchNormTrain} updates the running statistics in place.
+ * results for an 'f'-order input (NativeOpsTest shows it). Keeps nothing between calls; outputs are new arrays.
  */
 public final class NativeOps {
 
@@ -29,27 +29,31 @@ public final class NativeOps {
 
     private NativeOps() {}
 
-    /** Forward of a convolution without bias: x [n,iC,h,w], w [oC,iC,k,k] to y [n,oC,oh,ow]. */
-    public static INDArray conv2d(INDArray x, INDArray w, int stride, int pad, boolean helpers) {
+    /** Forward of a convolution: x [n,iC,h,w], w [oC,iC,k,k], optional bias b [oC] (null for none) to y [n,oC,oh,ow]. */
+    public static INDArray conv2d(INDArray x, INDArray w, INDArray b, int stride, int pad, boolean helpers) {
         x = dense(x);
         w = dense(w);
         int k = (int) w.size(2);
         INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), w.size(0),
                 outSize(x.size(2), k, stride, pad), outSize(x.size(3), k, stride, pad));
-        run("conv2d", new INDArray[] {x, w}, new INDArray[] {y}, convArgs(k, stride, pad), null, helpers);
+        INDArray[] inputs = b == null ? new INDArray[] {x, w} : new INDArray[] {x, w, dense(b)};
+        run("conv2d", inputs, new INDArray[] {y}, convArgs(k, stride, pad), null, helpers);
         return y;
     }
 
-    /** Backward of {@link #conv2d}: returns {dx, dw}. */
-    public static INDArray[] conv2dBackward(INDArray x, INDArray w, INDArray dy, int stride, int pad, boolean helpers) {
+    /** Backward of {@link #conv2d}: returns {dx, dw}, or {dx, dw, db} with a bias. */
+    public static INDArray[] conv2dBackward(INDArray x, INDArray w, INDArray b, INDArray dy, int stride, int pad,
+                                            boolean helpers) {
         x = dense(x);
         w = dense(w);
         dy = dense(dy);
         INDArray dx = Nd4j.createUninitialized(x.dataType(), x.shape());
         INDArray dw = Nd4j.createUninitialized(w.dataType(), w.shape());
-        run("conv2d_bp", new INDArray[] {x, w, dy}, new INDArray[] {dx, dw},
-                convArgs((int) w.size(2), stride, pad), null, helpers);
-        return new INDArray[] {dx, dw};
+        INDArray[] inputs = b == null ? new INDArray[] {x, w, dy} : new INDArray[] {x, w, dense(b), dy};
+        INDArray[] outputs = b == null ? new INDArray[] {dx, dw}
+                : new INDArray[] {dx, dw, Nd4j.createUninitialized(b.dataType(), b.length())};
+        run("conv2d_bp", inputs, outputs, convArgs((int) w.size(2), stride, pad), null, helpers);
+        return outputs;
     }
 
     /** What a training-mode batch norm forward returns: the output and the batch statistics. */
@@ -57,21 +61,36 @@ public final class NativeOps {
 
     /**
      * Training-mode batch norm over (n, h, w) per channel: normalises by the batch mean and biased
-     * variance, and updates {@code runningMean} / {@code runningVar} in place as torch does
-     * (momentum {@link #BN_MOMENTUM}, unbiased variance for the running variance).
+     * variance, which it returns with the output.
      */
-    public static BatchNormResult batchNormTrain(INDArray x, INDArray gamma, INDArray beta,
-                                                 INDArray runningMean, INDArray runningVar, boolean helpers) {
+    public static BatchNormResult batchNormTrain(INDArray x, INDArray gamma, INDArray beta, double eps, boolean helpers) {
         x = dense(x);
         INDArray mean = x.mean(0, 2, 3);
         INDArray var = x.var(false, 0, 2, 3);
+        return new BatchNormResult(batchNorm(x, mean, var, gamma, beta, eps, helpers), mean, var);
+    }
+
+    /** Batch norm with given statistics (inference mode: the running ones). */
+    public static INDArray batchNorm(INDArray x, INDArray mean, INDArray var, INDArray gamma, INDArray beta,
+                                     double eps, boolean helpers) {
+        x = dense(x);
         INDArray y = Nd4j.createUninitialized(x.dataType(), x.shape());
-        run("batchnorm", new INDArray[] {x, mean, var, dense(gamma), dense(beta)}, new INDArray[] {y},
-                new long[] {1, 1, CHANNEL_AXIS}, new double[] {BN_EPS}, helpers);
-        long count = x.length() / x.size(1);
-        runningMean.muli(1 - BN_MOMENTUM).addi(mean.mul(BN_MOMENTUM));
-        runningVar.muli(1 - BN_MOMENTUM).addi(var.mul(BN_MOMENTUM * count / (count - 1.0)));
-        return new BatchNormResult(y, mean, var);
+        run("batchnorm", new INDArray[] {x, dense(mean), dense(var), dense(gamma), dense(beta)}, new INDArray[] {y},
+                new long[] {1, 1, CHANNEL_AXIS}, new double[] {eps}, helpers);
+        return y;
+    }
+
+    /**
+     * What torch's update would subtract from the running statistics after {@code batch} over
+     * {@code count} values per channel: {@code meanDelta = m (running mean - batch mean)},
+     * {@code varDelta = m (running var - unbiased batch var)}, so {@code running -= delta} is
+     * {@code running = (1 - m) running + m batch}. Written into the two given arrays, all of shape [c].
+     */
+    public static void runningStatisticDeltas(BatchNormResult batch, long count, double momentum,
+                                              INDArray runningMean, INDArray runningVar,
+                                              INDArray meanDelta, INDArray varDelta) {
+        meanDelta.assign(runningMean).subi(batch.batchMean()).muli(momentum);
+        varDelta.assign(runningVar).subi(batch.batchVar().mul(count / (count - 1.0))).muli(momentum);
     }
 
     /**
@@ -79,7 +98,7 @@ public final class NativeOps {
      * {@code batchMean} and {@code batchVar} are the ones the forward returned.
      */
     public static INDArray[] batchNormBackward(INDArray x, INDArray batchMean, INDArray batchVar,
-                                               INDArray gamma, INDArray beta, INDArray dy, boolean helpers) {
+                                               INDArray gamma, INDArray beta, INDArray dy, double eps, boolean helpers) {
         x = dense(x);
         long c = x.size(1);
         INDArray dx = Nd4j.createUninitialized(x.dataType(), x.shape());
@@ -90,7 +109,7 @@ public final class NativeOps {
         run("batchnorm_bp",
                 new INDArray[] {x, dense(batchMean), dense(batchVar), dense(gamma), dense(beta), dense(dy)},
                 new INDArray[] {dx, dMean, dVar, dGamma, dBeta},
-                new long[] {1, 1, CHANNEL_AXIS}, new double[] {BN_EPS}, helpers);
+                new long[] {1, 1, CHANNEL_AXIS}, new double[] {eps}, helpers);
         return new INDArray[] {dx, dGamma, dBeta};
     }
 
@@ -109,6 +128,17 @@ public final class NativeOps {
         INDArray dx = Nd4j.createUninitialized(x.dataType(), x.shape());
         run("maxpool2d_bp", new INDArray[] {x, dense(dy)}, new INDArray[] {dx}, poolArgs(k, stride, pad), null, helpers);
         return dx;
+    }
+
+    /** ReLU in place: {@code x = max(x, 0)}; returns x. */
+    public static INDArray reluInPlace(INDArray x) {
+        return Transforms.relu(x, false);
+    }
+
+    /** Backward of ReLU from its output y (y > 0 exactly where the input was): zeroes dy where y is 0, in place. */
+    public static INDArray reluBackwardInPlace(INDArray y, INDArray dy, boolean helpers) {
+        run("relu_bp", new INDArray[] {dense(y), dy}, new INDArray[] {dy}, new long[0], new double[] {0}, helpers);
+        return dy;
     }
 
     /** Runs one declarable op by name with explicit inputs, outputs and arguments. */

@@ -30,13 +30,13 @@ class NativeOpsTest {
         Random rnd = new Random(21);
         INDArray x = f32(randn(rnd, N * C * H * W), N, C, H, W), w = f32(randn(rnd, OC * C * 9), OC, C, 3, 3);
         INDArray dy = f32(randn(rnd, N * OC * H * W), N, OC, H, W);
-        INDArray[] on = NativeOps.conv2dBackward(x, w, dy, 1, 1, true);
-        INDArray[] off = NativeOps.conv2dBackward(x, w, dy, 1, 1, false);
+        INDArray[] on = NativeOps.conv2dBackward(x, w, null, dy, 1, 1, true);
+        INDArray[] off = NativeOps.conv2dBackward(x, w, null, dy, 1, 1, false);
         double convDiff = on[1].sub(off[1]).norm2Number().doubleValue() / off[1].norm2Number().doubleValue();
         INDArray g = f32(randn(rnd, C), C), b = f32(randn(rnd, C), C), dyb = f32(randn(rnd, N * C * H * W), N, C, H, W);
-        NativeOps.BatchNormResult f = NativeOps.batchNormTrain(x, g, b, Nd4j.zeros(DataType.FLOAT, C), Nd4j.ones(DataType.FLOAT, C), true);
-        INDArray[] bnOn = NativeOps.batchNormBackward(x, f.batchMean(), f.batchVar(), g, b, dyb, true);
-        INDArray[] bnOff = NativeOps.batchNormBackward(x, f.batchMean(), f.batchVar(), g, b, dyb, false);
+        NativeOps.BatchNormResult f = NativeOps.batchNormTrain(x, g, b, NativeOps.BN_EPS, true);
+        INDArray[] bnOn = NativeOps.batchNormBackward(x, f.batchMean(), f.batchVar(), g, b, dyb, NativeOps.BN_EPS, true);
+        INDArray[] bnOff = NativeOps.batchNormBackward(x, f.batchMean(), f.batchVar(), g, b, dyb, NativeOps.BN_EPS, false);
         double bnDiff = bnOn[0].sub(bnOff[0]).norm2Number().doubleValue() / bnOff[0].norm2Number().doubleValue();
         System.out.printf("helpers on vs off: conv2d_bp dw rel %.2e, batchnorm_bp dx rel %.2e%n", convDiff, bnDiff);
         assertTrue(convDiff > 0 && convDiff < TOL, "conv2d_bp on/off rel " + convDiff);
@@ -53,10 +53,10 @@ class NativeOpsTest {
         double[] secs = new double[2];
         for (int mode = 0; mode < 2; mode++) {
             boolean helpers = mode == 0;
-            NativeOps.conv2dBackward(x, w, NativeOps.conv2d(x, w, 1, 1, helpers), 1, 1, helpers);   // warm-up
+            NativeOps.conv2dBackward(x, w, null, NativeOps.conv2d(x, w, null, 1, 1, helpers), 1, 1, helpers);   // warm-up
             long t0 = System.nanoTime();
-            NativeOps.conv2d(x, w, 1, 1, helpers);
-            NativeOps.conv2dBackward(x, w, dy, 1, 1, helpers);
+            NativeOps.conv2d(x, w, null, 1, 1, helpers);
+            NativeOps.conv2dBackward(x, w, null, dy, 1, 1, helpers);
             secs[mode] = (System.nanoTime() - t0) / 1e9;
         }
         System.out.printf("16x64x56x56 conv fwd+bwd: helpers on %.3f s, off %.3f s%n", secs[0], secs[1]);
@@ -120,8 +120,8 @@ class NativeOpsTest {
         Ref.Bn ref = Ref.bn(x, gamma, beta, rm, rv, N, C, H * W);
         double[][] g64 = Ref.bnBack(x, gamma, dy, N, C, H * W);
         INDArray gf = f32(gamma, C), bf = f32(beta, C);
-        NativeOps.BatchNormResult r = NativeOps.batchNormTrain(xF, gf, bf, f32(rm, C), f32(rv, C), true);
-        INDArray[] g = NativeOps.batchNormBackward(xF, r.batchMean(), r.batchVar(), gf, bf, dyF, true);
+        NativeOps.BatchNormResult r = NativeOps.batchNormTrain(xF, gf, bf, NativeOps.BN_EPS, true);
+        INDArray[] g = NativeOps.batchNormBackward(xF, r.batchMean(), r.batchVar(), gf, bf, dyF, NativeOps.BN_EPS, true);
         assertClose("bn f-order via NativeOps y", ref.y(), r.y());
         assertClose("bn f-order via NativeOps dx", g64[0], g[0]);
         assertClose("bn f-order via NativeOps dgamma", g64[1], g[1]);
@@ -171,8 +171,8 @@ class NativeOpsTest {
         double[][] g64 = Ref.convBack(x, w, dy, N, C, H, W, OC, 3, s, p);
 
         INDArray xf = f32(x, N, C, H, W), wf = f32(w, OC, C, 3, 3), dyf = f32(dy, N, OC, oh, ow);
-        INDArray y = NativeOps.conv2d(xf, wf, s, p, true);
-        INDArray[] g = NativeOps.conv2dBackward(xf, wf, dyf, s, p, true);
+        INDArray y = NativeOps.conv2d(xf, wf, null, s, p, true);
+        INDArray[] g = NativeOps.conv2dBackward(xf, wf, null, dyf, s, p, true);
         assertClose("conv s" + s + " y", y64, y);
         assertClose("conv s" + s + " dx", g64[0], g[0]);
         assertClose("conv s" + s + " dw", g64[1], g[1]);
@@ -204,9 +204,13 @@ class NativeOpsTest {
         double[][] g64 = Ref.bnBack(x, gamma, dy, N, C, H * W);
 
         INDArray rmf = f32(rm, C), rvf = f32(rv, C), gf = f32(gamma, C), bf = f32(beta, C);
-        NativeOps.BatchNormResult r = NativeOps.batchNormTrain(xf, gf, bf, rmf, rvf, true);
+        NativeOps.BatchNormResult r = NativeOps.batchNormTrain(xf, gf, bf, NativeOps.BN_EPS, true);
+        INDArray meanDelta = Nd4j.create(DataType.FLOAT, C), varDelta = Nd4j.create(DataType.FLOAT, C);
+        NativeOps.runningStatisticDeltas(r, (long) N * H * W, NativeOps.BN_MOMENTUM, rmf, rvf, meanDelta, varDelta);
+        rmf.subi(meanDelta);
+        rvf.subi(varDelta);
         INDArray[] g = NativeOps.batchNormBackward(xf, r.batchMean(), r.batchVar(), gf, bf,
-                f32(dy, N, C, H, W), true);
+                f32(dy, N, C, H, W), NativeOps.BN_EPS, true);
         assertClose(name + " y", ref.y(), r.y());
         assertClose(name + " running_mean", ref.runningMean(), rmf);
         assertClose(name + " running_var", ref.runningVar(), rvf);
