@@ -38,6 +38,7 @@ public final class StepBench {
         WorkspaceMode workspaces = WorkspaceMode.ENABLED;
         String label = "dl4j";
         boolean nhwc = false;
+        boolean nodes = false;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--configs" -> configs = args[i + 1];
@@ -48,6 +49,7 @@ public final class StepBench {
                 case "--workspaces" -> workspaces = WorkspaceMode.valueOf(args[i + 1].toUpperCase());
                 case "--label" -> label = args[i + 1];
                 case "--format" -> nhwc = "nhwc".equalsIgnoreCase(args[i + 1]);
+                case "--nodes" -> nodes = Boolean.parseBoolean(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -58,12 +60,12 @@ public final class StepBench {
             String[] parts = config.split("x");
             int batch = Integer.parseInt(parts[0]);
             int size = Integer.parseInt(parts[1]);
-            run(label, batch, size, classes, warmup, steps, seconds, workspaces, nhwc);
+            run(label, batch, size, classes, warmup, steps, seconds, workspaces, nhwc, nodes);
         }
     }
 
     static void run(String label, int batch, int size, int classes, int warmup, int steps, double seconds,
-                    WorkspaceMode workspaces, boolean nhwc) {
+                    WorkspaceMode workspaces, boolean nhwc, boolean nodes) {
         ComputationGraphConfiguration conf = Networks.resNet50(classes, size, 42, 0.01, 0.9);
         if (nhwc) {
             toNhwc(conf);
@@ -91,7 +93,11 @@ public final class StepBench {
         List<double[]> measured = new ArrayList<>();
         long budgetStart = System.nanoTime();
         var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        java.util.Map<String, long[]> profile = new java.util.TreeMap<>();
         for (int step = 0; step < warmup + steps; step++) {
+            if (nodes && step == warmup) {
+                replica.kernels().profileInto(profile);
+            }
             long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             replica.computeGradient(x, y, labels);
@@ -116,6 +122,10 @@ public final class StepBench {
             }
         }
         double[] steps1 = measured.stream().mapToDouble(m -> m[0]).toArray();
+        for (var e : profile.entrySet()) {
+            System.out.printf("profile-node %s %dx%d %-14s forward %.4f backward %.4f s/step%n", label, batch, size, e.getKey(),
+                    e.getValue()[0] / 1e9 / steps1.length, e.getValue()[1] / 1e9 / steps1.length);
+        }
         System.out.printf("# median %s %dx%d step %.4f s over %d steps%n", label, batch, size, median(steps1), steps1.length);
         net.clear();
         System.gc();

@@ -56,6 +56,11 @@ public final class Replica {
         return net;
     }
 
+    /** The native-op executor of the steps and evaluations (the benchmarks profile it). */
+    public NativeGraph kernels() {
+        return kernels;
+    }
+
     public ParamLayout layout() {
         return layout;
     }

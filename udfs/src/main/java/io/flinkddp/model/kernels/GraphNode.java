@@ -24,6 +24,8 @@ abstract class GraphNode {
     final String name;
     final String[] inputs;
     boolean helpers = true;
+    /** Where the node's outputs come from; set by the graph. */
+    ArrayPool pool;
 
     GraphNode(String name, List<String> inputs) {
         this.name = name;
@@ -85,7 +87,7 @@ abstract class GraphNode {
 
         @Override
         INDArray forward(INDArray[] in, boolean training, boolean inPlace) {
-            INDArray out = NativeOps.conv2d(in[0], w, b, stride, pad, helpers);
+            INDArray out = NativeOps.conv2d(pool, in[0], w, b, stride, pad, helpers);
             if (relu) {
                 NativeOps.reluInPlace(out);
             }
@@ -101,14 +103,7 @@ abstract class GraphNode {
             if (relu) {
                 NativeOps.reluBackwardInPlace(y, dOut, helpers);
             }
-            INDArray[] g = NativeOps.conv2dBackward(x, w, b, dOut, stride, pad, helpers);
-            dw.assign(g[1]);
-            NativeGraph.free(g[1]);
-            if (b != null) {
-                db.assign(g[2]);
-                NativeGraph.free(g[2]);
-            }
-            return new INDArray[] {g[0]};
+            return new INDArray[] {NativeOps.conv2dBackward(pool, x, w, b, dOut, stride, pad, dw, db, helpers)};
         }
 
         @Override
@@ -144,6 +139,8 @@ abstract class GraphNode {
         private final INDArray varDelta;
         private final double eps;
         private final double momentum;
+        /** Training on the CPU runs {@link CpuKernels}; elsewhere (GPU: cuDNN) libnd4j's ops. */
+        private final boolean onCpu = CpuKernels.applies();
         private INDArray x;
         private NativeOps.BatchNormResult batch;
 
@@ -167,17 +164,21 @@ abstract class GraphNode {
         @Override
         INDArray forward(INDArray[] in, boolean training, boolean inPlace) {
             if (!training) {
-                return NativeOps.batchNorm(in[0], mean, var, gamma, beta, eps, helpers);
+                return NativeOps.batchNorm(pool, in[0], mean, var, gamma, beta, eps, helpers);
             }
             x = in[0];
-            batch = NativeOps.batchNormTrain(x, gamma, beta, eps, helpers);
+            batch = onCpu ? CpuKernels.forward(pool, x, gamma, beta, eps)
+                    : NativeOps.batchNormTrain(pool, x, gamma, beta, eps, helpers);
             NativeOps.runningStatisticDeltas(batch, x.length() / x.size(1), momentum, mean, var, meanDelta, varDelta);
             return batch.y();
         }
 
         @Override
         INDArray[] backward(INDArray dOut) {
-            INDArray[] g = NativeOps.batchNormBackward(x, batch.batchMean(), batch.batchVar(), gamma, beta, dOut, eps, helpers);
+            if (onCpu) {
+                return new INDArray[] {CpuKernels.backward(pool, x, batch.batchMean(), batch.batchVar(), gamma, dOut, eps, dGamma, dBeta)};
+            }
+            INDArray[] g = NativeOps.batchNormBackward(pool, x, batch.batchMean(), batch.batchVar(), gamma, beta, dOut, eps, helpers);
             dGamma.assign(g[1]);
             dBeta.assign(g[2]);
             return new INDArray[] {g[0]};
@@ -197,6 +198,7 @@ abstract class GraphNode {
 
     /** ReLU, in place when allowed; its backward reads its output. */
     static final class Relu extends GraphNode {
+        private final boolean onCpu = CpuKernels.applies();
         private INDArray y;
 
         Relu(String name, List<String> inputs, ActivationLayer conf) {
@@ -208,14 +210,14 @@ abstract class GraphNode {
 
         @Override
         INDArray forward(INDArray[] in, boolean training, boolean inPlace) {
-            INDArray out = NativeOps.reluInPlace(inPlace ? in[0] : in[0].dup());
+            INDArray out = NativeOps.reluInPlace(inPlace ? in[0] : pool.take(in[0].dataType(), in[0].shape()).assign(in[0]));
             y = training ? out : null;
             return out;
         }
 
         @Override
         INDArray[] backward(INDArray dOut) {
-            return new INDArray[] {NativeOps.reluBackwardInPlace(y, dOut, helpers)};
+            return new INDArray[] {onCpu ? CpuKernels.reluBackwardInPlace(y, dOut) : NativeOps.reluBackwardInPlace(y, dOut, helpers)};
         }
 
         @Override
@@ -254,12 +256,12 @@ abstract class GraphNode {
         @Override
         INDArray forward(INDArray[] in, boolean training, boolean inPlace) {
             x = training ? in[0] : null;
-            return NativeOps.maxPool2d(in[0], k, stride, pad, helpers);
+            return NativeOps.maxPool2d(pool, in[0], k, stride, pad, helpers);
         }
 
         @Override
         INDArray[] backward(INDArray dOut) {
-            return new INDArray[] {NativeOps.maxPool2dBackward(x, dOut, k, stride, pad, helpers)};
+            return new INDArray[] {NativeOps.maxPool2dBackward(pool, x, dOut, k, stride, pad, helpers)};
         }
 
         @Override
@@ -284,12 +286,12 @@ abstract class GraphNode {
 
         @Override
         INDArray forward(INDArray[] in, boolean training, boolean inPlace) {
-            return inPlace ? in[0].addi(in[1]) : in[0].add(in[1]);
+            return inPlace ? in[0].addi(in[1]) : pool.take(in[0].dataType(), in[0].shape()).assign(in[0]).addi(in[1]);
         }
 
         @Override
         INDArray[] backward(INDArray dOut) {
-            return new INDArray[] {dOut, dOut.dup()};
+            return new INDArray[] {dOut, pool.take(dOut.dataType(), dOut.shape()).assign(dOut)};
         }
 
         @Override
@@ -318,7 +320,7 @@ abstract class GraphNode {
 
         @Override
         INDArray[] backward(INDArray dOut) {
-            INDArray dx = Nd4j.createUninitialized(dOut.dataType(), shape);
+            INDArray dx = pool.take(dOut.dataType(), shape);
             Nd4j.exec(new BroadcastCopyOp(dx, dOut.divi(shape[2] * shape[3]), dx, 0, 1));
             return new INDArray[] {dx};
         }

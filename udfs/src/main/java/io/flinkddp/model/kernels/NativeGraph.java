@@ -45,9 +45,12 @@ public final class NativeGraph {
     private final Map<String, Integer> consumers = new HashMap<>();
     private final Set<String> inPlace = new HashSet<>();
     private final Classifier classifier;
+    private final ArrayPool pool = new ArrayPool();
     /** During a step: how many consumers or backward passes still hold each activation. */
     private IdentityHashMap<INDArray, Integer> holds;
     private INDArray features;
+    /** When set ({@link #profileInto}): nanoseconds per node kind, {forward, backward}. */
+    private Map<String, long[]> profile;
 
     public NativeGraph(ComputationGraph net) {
         ComputationGraphConfiguration conf = net.getConfiguration();
@@ -64,6 +67,7 @@ public final class NativeGraph {
             List<String> in = conf.getVertexInputs().get(name);
             GraphNode node = node(name, in, conf.getVertices().get(name), net.getLayer(name));
             in.forEach(i -> consumers.merge(i, 1, Integer::sum));
+            node.pool = pool;
             nodes.add(node);
             byName.put(name, node);
         }
@@ -92,7 +96,9 @@ public final class NativeGraph {
         for (int i = nodes.size() - 1; i >= 0; i--) {
             GraphNode node = nodes.get(i);
             INDArray dOut = grads.remove(node.name);
+            long t0 = System.nanoTime();
             INDArray[] dIn = node.backward(dOut);
+            charge(node, 1, t0);
             if (dIn[0] != dOut && (dIn.length < 2 || dIn[1] != dOut)) {
                 free(dOut);
             }
@@ -112,6 +118,7 @@ public final class NativeGraph {
         }
         holds = null;
         this.features = null;
+        pool.endStep();
         return logits;
     }
 
@@ -120,6 +127,7 @@ public final class NativeGraph {
         INDArray logits = forward(features, false);
         holds = null;
         this.features = null;
+        pool.endStep();
         return logits;
     }
 
@@ -134,7 +142,9 @@ public final class NativeGraph {
             for (int j = 0; j < in.length; j++) {
                 in[j] = values.get(node.inputs[j]);
             }
+            long t0 = System.nanoTime();
             out = node.forward(in, training, inPlace.contains(node.name));
+            charge(node, 0, t0);
             values.put(node.name, out);
             hold(out, consumers.getOrDefault(node.name, 0));
             if (training) {
@@ -145,6 +155,17 @@ public final class NativeGraph {
             }
         }
         return out;
+    }
+
+    /** Adds the time of every later forward and backward, per node kind, to {@code nanos} (for the benchmarks' profile). */
+    public void profileInto(Map<String, long[]> nanos) {
+        this.profile = nanos;
+    }
+
+    private void charge(GraphNode node, int phase, long start) {
+        if (profile != null) {
+            profile.computeIfAbsent(node.getClass().getSimpleName(), k -> new long[2])[phase] += System.nanoTime() - start;
+        }
     }
 
     private void hold(INDArray a, int count) {
@@ -166,11 +187,9 @@ public final class NativeGraph {
         }
     }
 
-    /** Gives an array's native memory back now rather than at garbage collection (views are left alone). */
-    static void free(INDArray a) {
-        if (a != null && a.closeable()) {
-            a.close();
-        }
+    /** Gives an array back to the pool for the next step, rather than to the garbage collector. */
+    private void free(INDArray a) {
+        pool.give(a);
     }
 
     private static GraphNode node(String name, List<String> in, GraphVertex vertex, Layer layer) {

@@ -14,7 +14,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * (oneDNN in the {@code -onednn} builds of nd4j-native, cuDNN in the {@code -cudnn} CUDA builds),
  * with false its generic C++ one. Inputs that are not dense c-order are copied first: libnd4j
  * M2.1's oneDNN batchnorm/batchnorm_bp pack gamma and beta in the input's order and give wrong
- * results for an 'f'-order input (NativeOpsTest shows it). Keeps nothing between calls; outputs are new arrays.
+ * results for an 'f'-order input (NativeOpsTest shows it). Keeps nothing between calls; outputs come from the caller's {@link ArrayPool}.
  */
 public final class NativeOps {
 
@@ -30,30 +30,31 @@ public final class NativeOps {
     private NativeOps() {}
 
     /** Forward of a convolution: x [n,iC,h,w], w [oC,iC,k,k], optional bias b [oC] (null for none) to y [n,oC,oh,ow]. */
-    public static INDArray conv2d(INDArray x, INDArray w, INDArray b, int stride, int pad, boolean helpers) {
+    public static INDArray conv2d(ArrayPool pool, INDArray x, INDArray w, INDArray b, int stride, int pad, boolean helpers) {
         x = dense(x);
         w = dense(w);
         int k = (int) w.size(2);
-        INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), w.size(0),
+        INDArray y = pool.take(x.dataType(), x.size(0), w.size(0),
                 outSize(x.size(2), k, stride, pad), outSize(x.size(3), k, stride, pad));
         INDArray[] inputs = b == null ? new INDArray[] {x, w} : new INDArray[] {x, w, dense(b)};
         run("conv2d", inputs, new INDArray[] {y}, convArgs(k, stride, pad), null, helpers);
         return y;
     }
 
-    /** Backward of {@link #conv2d}: returns {dx, dw}, or {dx, dw, db} with a bias. */
-    public static INDArray[] conv2dBackward(INDArray x, INDArray w, INDArray b, INDArray dy, int stride, int pad,
-                                            boolean helpers) {
+    /**
+     * Backward of {@link #conv2d}: returns dx and writes dw (and db, with a bias) into the given arrays,
+     * which may be views (a network's gradient view) as long as they are c-order and contiguous.
+     */
+    public static INDArray conv2dBackward(ArrayPool pool, INDArray x, INDArray w, INDArray b, INDArray dy, int stride,
+                                          int pad, INDArray dw, INDArray db, boolean helpers) {
         x = dense(x);
         w = dense(w);
         dy = dense(dy);
-        INDArray dx = Nd4j.createUninitialized(x.dataType(), x.shape());
-        INDArray dw = Nd4j.createUninitialized(w.dataType(), w.shape());
+        INDArray dx = pool.take(x.dataType(), x.shape());
         INDArray[] inputs = b == null ? new INDArray[] {x, w, dy} : new INDArray[] {x, w, dense(b), dy};
-        INDArray[] outputs = b == null ? new INDArray[] {dx, dw}
-                : new INDArray[] {dx, dw, Nd4j.createUninitialized(b.dataType(), b.length())};
+        INDArray[] outputs = b == null ? new INDArray[] {dx, dw} : new INDArray[] {dx, dw, db};
         run("conv2d_bp", inputs, outputs, convArgs((int) w.size(2), stride, pad), null, helpers);
-        return outputs;
+        return dx;
     }
 
     /** What a training-mode batch norm forward returns: the output and the batch statistics. */
@@ -63,18 +64,19 @@ public final class NativeOps {
      * Training-mode batch norm over (n, h, w) per channel: normalises by the batch mean and biased
      * variance, which it returns with the output.
      */
-    public static BatchNormResult batchNormTrain(INDArray x, INDArray gamma, INDArray beta, double eps, boolean helpers) {
+    public static BatchNormResult batchNormTrain(ArrayPool pool, INDArray x, INDArray gamma, INDArray beta, double eps,
+                                                 boolean helpers) {
         x = dense(x);
         INDArray mean = x.mean(0, 2, 3);
         INDArray var = x.var(false, 0, 2, 3);
-        return new BatchNormResult(batchNorm(x, mean, var, gamma, beta, eps, helpers), mean, var);
+        return new BatchNormResult(batchNorm(pool, x, mean, var, gamma, beta, eps, helpers), mean, var);
     }
 
     /** Batch norm with given statistics (inference mode: the running ones). */
-    public static INDArray batchNorm(INDArray x, INDArray mean, INDArray var, INDArray gamma, INDArray beta,
-                                     double eps, boolean helpers) {
+    public static INDArray batchNorm(ArrayPool pool, INDArray x, INDArray mean, INDArray var, INDArray gamma,
+                                     INDArray beta, double eps, boolean helpers) {
         x = dense(x);
-        INDArray y = Nd4j.createUninitialized(x.dataType(), x.shape());
+        INDArray y = pool.take(x.dataType(), x.shape());
         run("batchnorm", new INDArray[] {x, dense(mean), dense(var), dense(gamma), dense(beta)}, new INDArray[] {y},
                 new long[] {1, 1, CHANNEL_AXIS}, new double[] {eps}, helpers);
         return y;
@@ -97,11 +99,11 @@ public final class NativeOps {
      * Backward of {@link #batchNormTrain} (batch statistics depend on x): returns {dx, dgamma, dbeta}.
      * {@code batchMean} and {@code batchVar} are the ones the forward returned.
      */
-    public static INDArray[] batchNormBackward(INDArray x, INDArray batchMean, INDArray batchVar,
+    public static INDArray[] batchNormBackward(ArrayPool pool, INDArray x, INDArray batchMean, INDArray batchVar,
                                                INDArray gamma, INDArray beta, INDArray dy, double eps, boolean helpers) {
         x = dense(x);
         long c = x.size(1);
-        INDArray dx = Nd4j.createUninitialized(x.dataType(), x.shape());
+        INDArray dx = pool.take(x.dataType(), x.shape());
         INDArray dMean = Nd4j.createUninitialized(x.dataType(), c);
         INDArray dVar = Nd4j.createUninitialized(x.dataType(), c);
         INDArray dGamma = Nd4j.createUninitialized(x.dataType(), c);
@@ -114,25 +116,27 @@ public final class NativeOps {
     }
 
     /** Max pooling, square window, padding never wins: x [n,c,h,w] to y. */
-    public static INDArray maxPool2d(INDArray x, int k, int stride, int pad, boolean helpers) {
+    public static INDArray maxPool2d(ArrayPool pool, INDArray x, int k, int stride, int pad, boolean helpers) {
         x = dense(x);
-        INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), x.size(1),
+        INDArray y = pool.take(x.dataType(), x.size(0), x.size(1),
                 outSize(x.size(2), k, stride, pad), outSize(x.size(3), k, stride, pad));
         run("maxpool2d", new INDArray[] {x}, new INDArray[] {y}, poolArgs(k, stride, pad), null, helpers);
         return y;
     }
 
     /** Backward of {@link #maxPool2d}: dy to dx. */
-    public static INDArray maxPool2dBackward(INDArray x, INDArray dy, int k, int stride, int pad, boolean helpers) {
+    public static INDArray maxPool2dBackward(ArrayPool pool, INDArray x, INDArray dy, int k, int stride, int pad,
+                                             boolean helpers) {
         x = dense(x);
-        INDArray dx = Nd4j.createUninitialized(x.dataType(), x.shape());
+        INDArray dx = pool.take(x.dataType(), x.shape());
         run("maxpool2d_bp", new INDArray[] {x, dense(dy)}, new INDArray[] {dx}, poolArgs(k, stride, pad), null, helpers);
         return dx;
     }
 
     /** ReLU in place: {@code x = max(x, 0)}; returns x. */
     public static INDArray reluInPlace(INDArray x) {
-        return Transforms.relu(x, false);
+        Transforms.relu(x, false);
+        return x;
     }
 
     /** Backward of ReLU from its output y (y > 0 exactly where the input was): zeroes dy where y is 0, in place. */

@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.cpu.nativecpu.bindings.Nd4jCpu;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * NativeOps in float32 with helpers allowed (oneDNN in this build) against the same math in plain
@@ -17,6 +18,13 @@ class NativeOpsTest {
 
     private static final double TOL = 1e-4;
     private static final int N = 4, C = 8, H = 10, W = 10, OC = 6;
+    private static final ArrayPool POOL = new ArrayPool();
+
+    /** 3x3, stride 1, pad 1 convolution backward: {dx, dw}. */
+    private static INDArray[] convBack(INDArray x, INDArray w, INDArray dy, boolean helpers) {
+        INDArray dw = Nd4j.createUninitialized(DataType.FLOAT, w.shape());
+        return new INDArray[] {NativeOps.conv2dBackward(POOL, x, w, null, dy, 1, 1, dw, null, helpers), dw};
+    }
 
     @Test
     void buildHasOneDnnAndUsesIt() {
@@ -30,13 +38,13 @@ class NativeOpsTest {
         Random rnd = new Random(21);
         INDArray x = f32(randn(rnd, N * C * H * W), N, C, H, W), w = f32(randn(rnd, OC * C * 9), OC, C, 3, 3);
         INDArray dy = f32(randn(rnd, N * OC * H * W), N, OC, H, W);
-        INDArray[] on = NativeOps.conv2dBackward(x, w, null, dy, 1, 1, true);
-        INDArray[] off = NativeOps.conv2dBackward(x, w, null, dy, 1, 1, false);
+        INDArray[] on = convBack(x, w, dy, true);
+        INDArray[] off = convBack(x, w, dy, false);
         double convDiff = on[1].sub(off[1]).norm2Number().doubleValue() / off[1].norm2Number().doubleValue();
         INDArray g = f32(randn(rnd, C), C), b = f32(randn(rnd, C), C), dyb = f32(randn(rnd, N * C * H * W), N, C, H, W);
-        NativeOps.BatchNormResult f = NativeOps.batchNormTrain(x, g, b, NativeOps.BN_EPS, true);
-        INDArray[] bnOn = NativeOps.batchNormBackward(x, f.batchMean(), f.batchVar(), g, b, dyb, NativeOps.BN_EPS, true);
-        INDArray[] bnOff = NativeOps.batchNormBackward(x, f.batchMean(), f.batchVar(), g, b, dyb, NativeOps.BN_EPS, false);
+        NativeOps.BatchNormResult f = NativeOps.batchNormTrain(POOL, x, g, b, NativeOps.BN_EPS, true);
+        INDArray[] bnOn = NativeOps.batchNormBackward(POOL, x, f.batchMean(), f.batchVar(), g, b, dyb, NativeOps.BN_EPS, true);
+        INDArray[] bnOff = NativeOps.batchNormBackward(POOL, x, f.batchMean(), f.batchVar(), g, b, dyb, NativeOps.BN_EPS, false);
         double bnDiff = bnOn[0].sub(bnOff[0]).norm2Number().doubleValue() / bnOff[0].norm2Number().doubleValue();
         System.out.printf("helpers on vs off: conv2d_bp dw rel %.2e, batchnorm_bp dx rel %.2e%n", convDiff, bnDiff);
         assertTrue(convDiff > 0 && convDiff < TOL, "conv2d_bp on/off rel " + convDiff);
@@ -53,10 +61,10 @@ class NativeOpsTest {
         double[] secs = new double[2];
         for (int mode = 0; mode < 2; mode++) {
             boolean helpers = mode == 0;
-            NativeOps.conv2dBackward(x, w, null, NativeOps.conv2d(x, w, null, 1, 1, helpers), 1, 1, helpers);   // warm-up
+            convBack(x, w, NativeOps.conv2d(POOL, x, w, null, 1, 1, helpers), helpers);   // warm-up
             long t0 = System.nanoTime();
-            NativeOps.conv2d(x, w, null, 1, 1, helpers);
-            NativeOps.conv2dBackward(x, w, null, dy, 1, 1, helpers);
+            NativeOps.conv2d(POOL, x, w, null, 1, 1, helpers);
+            convBack(x, w, dy, helpers);
             secs[mode] = (System.nanoTime() - t0) / 1e9;
         }
         System.out.printf("16x64x56x56 conv fwd+bwd: helpers on %.3f s, off %.3f s%n", secs[0], secs[1]);
@@ -120,8 +128,8 @@ class NativeOpsTest {
         Ref.Bn ref = Ref.bn(x, gamma, beta, rm, rv, N, C, H * W);
         double[][] g64 = Ref.bnBack(x, gamma, dy, N, C, H * W);
         INDArray gf = f32(gamma, C), bf = f32(beta, C);
-        NativeOps.BatchNormResult r = NativeOps.batchNormTrain(xF, gf, bf, NativeOps.BN_EPS, true);
-        INDArray[] g = NativeOps.batchNormBackward(xF, r.batchMean(), r.batchVar(), gf, bf, dyF, NativeOps.BN_EPS, true);
+        NativeOps.BatchNormResult r = NativeOps.batchNormTrain(POOL, xF, gf, bf, NativeOps.BN_EPS, true);
+        INDArray[] g = NativeOps.batchNormBackward(POOL, xF, r.batchMean(), r.batchVar(), gf, bf, dyF, NativeOps.BN_EPS, true);
         assertClose("bn f-order via NativeOps y", ref.y(), r.y());
         assertClose("bn f-order via NativeOps dx", g64[0], g[0]);
         assertClose("bn f-order via NativeOps dgamma", g64[1], g[1]);
@@ -171,8 +179,9 @@ class NativeOpsTest {
         double[][] g64 = Ref.convBack(x, w, dy, N, C, H, W, OC, 3, s, p);
 
         INDArray xf = f32(x, N, C, H, W), wf = f32(w, OC, C, 3, 3), dyf = f32(dy, N, OC, oh, ow);
-        INDArray y = NativeOps.conv2d(xf, wf, null, s, p, true);
-        INDArray[] g = NativeOps.conv2dBackward(xf, wf, null, dyf, s, p, true);
+        INDArray y = NativeOps.conv2d(POOL, xf, wf, null, s, p, true);
+        INDArray dw = Nd4j.create(DataType.FLOAT, OC + 1, C, 3, 3).get(NDArrayIndex.interval(1, OC + 1));  // a view at an offset, as a gradient view
+        INDArray[] g = {NativeOps.conv2dBackward(POOL, xf, wf, null, dyf, s, p, dw, null, true), dw};
         assertClose("conv s" + s + " y", y64, y);
         assertClose("conv s" + s + " dx", g64[0], g[0]);
         assertClose("conv s" + s + " dw", g64[1], g[1]);
@@ -204,12 +213,12 @@ class NativeOpsTest {
         double[][] g64 = Ref.bnBack(x, gamma, dy, N, C, H * W);
 
         INDArray rmf = f32(rm, C), rvf = f32(rv, C), gf = f32(gamma, C), bf = f32(beta, C);
-        NativeOps.BatchNormResult r = NativeOps.batchNormTrain(xf, gf, bf, NativeOps.BN_EPS, true);
+        NativeOps.BatchNormResult r = NativeOps.batchNormTrain(POOL, xf, gf, bf, NativeOps.BN_EPS, true);
         INDArray meanDelta = Nd4j.create(DataType.FLOAT, C), varDelta = Nd4j.create(DataType.FLOAT, C);
         NativeOps.runningStatisticDeltas(r, (long) N * H * W, NativeOps.BN_MOMENTUM, rmf, rvf, meanDelta, varDelta);
         rmf.subi(meanDelta);
         rvf.subi(varDelta);
-        INDArray[] g = NativeOps.batchNormBackward(xf, r.batchMean(), r.batchVar(), gf, bf,
+        INDArray[] g = NativeOps.batchNormBackward(POOL, xf, r.batchMean(), r.batchVar(), gf, bf,
                 f32(dy, N, C, H, W), NativeOps.BN_EPS, true);
         assertClose(name + " y", ref.y(), r.y());
         assertClose(name + " running_mean", ref.runningMean(), rmf);
@@ -235,8 +244,8 @@ class NativeOpsTest {
 
         INDArray xf = f32(x, N, C, H, W);
         INDArray rf = org.nd4j.linalg.ops.transforms.Transforms.relu(xf, true);
-        INDArray y = NativeOps.maxPool2d(rf, 3, 2, 1, true);
-        INDArray dr = NativeOps.maxPool2dBackward(rf, f32(dy, N, C, o, o), 3, 2, 1, true);
+        INDArray y = NativeOps.maxPool2d(POOL, rf, 3, 2, 1, true);
+        INDArray dr = NativeOps.maxPool2dBackward(POOL, rf, f32(dy, N, C, o, o), 3, 2, 1, true);
         INDArray dx = dr.mul(xf.gt(0).castTo(DataType.FLOAT));
         assertClose("maxpool y", y64, y);
         assertClose("relu+maxpool dx", dx64, dx);

@@ -1,0 +1,141 @@
+package io.flinkddp.model.kernels;
+
+import java.nio.FloatBuffer;
+import java.util.stream.IntStream;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Training-mode batch norm (forward and backward) and the ReLU backward as plain loops over NCHW
+ * float32 memory on the CPU, one channel (or slice) per task on the common fork-join pool, sums in
+ * double. On CPU these are 4-7x faster than libnd4j's ops as M2.1 has them (its variance reduction,
+ * its oneDNN {@code batchnorm_bp}, its {@code relu_bp}; BENCHMARKS.md part 8) and exact to float32
+ * rounding; on a GPU the native ops (cuDNN) run instead, see {@link GraphNode}. Keeps nothing.
+ */
+public final class CpuKernels {
+
+    private CpuKernels() {}
+
+    /** Whether ND4J runs on the CPU here (then these loops see the arrays' memory directly). */
+    public static boolean applies() {
+        return Nd4j.getEnvironment().isCPU();
+    }
+
+    /** y = gamma (x - mean) / sqrt(var + eps) + beta with the batch's mean and biased variance, which it returns. */
+    public static NativeOps.BatchNormResult forward(ArrayPool pool, INDArray x, INDArray gamma, INDArray beta, double eps) {
+        x = NativeOps.dense(x);
+        int n = (int) x.size(0);
+        int c = (int) x.size(1);
+        int hw = (int) (x.length() / ((long) n * c));
+        FloatBuffer in = x.data().asNioFloat();
+        INDArray y = pool.take(DataType.FLOAT, x.shape());
+        FloatBuffer out = y.data().asNioFloat();
+        float[] g = gamma.toFloatVector();
+        float[] b = beta.toFloatVector();
+        float[] means = new float[c];
+        float[] vars = new float[c];
+        IntStream.range(0, c).parallel().forEach(ch -> {
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                int base = (i * c + ch) * hw;
+                for (int k = 0; k < hw; k++) {
+                    sum += in.get(base + k);
+                }
+            }
+            double mean = sum / ((double) n * hw);
+            double squares = 0;
+            for (int i = 0; i < n; i++) {
+                int base = (i * c + ch) * hw;
+                for (int k = 0; k < hw; k++) {
+                    double d = in.get(base + k) - mean;
+                    squares += d * d;
+                }
+            }
+            double var = squares / ((double) n * hw);
+            float scale = (float) (g[ch] / Math.sqrt(var + eps));
+            float shift = (float) (b[ch] - mean * g[ch] / Math.sqrt(var + eps));
+            for (int i = 0; i < n; i++) {
+                int base = (i * c + ch) * hw;
+                for (int k = 0; k < hw; k++) {
+                    out.put(base + k, in.get(base + k) * scale + shift);
+                }
+            }
+            means[ch] = (float) mean;
+            vars[ch] = (float) var;
+        });
+        return new NativeOps.BatchNormResult(y, Nd4j.createFromArray(means), Nd4j.createFromArray(vars));
+    }
+
+    /**
+     * Backward with the batch statistics depending on x: returns dx and writes dgamma and dbeta (length c)
+     * into the given arrays. {@code mean} and {@code var} are the ones {@link #forward} returned.
+     */
+    public static INDArray backward(ArrayPool pool, INDArray x, INDArray mean, INDArray var, INDArray gamma,
+                                    INDArray dy, double eps, INDArray dGamma, INDArray dBeta) {
+        x = NativeOps.dense(x);
+        dy = NativeOps.dense(dy);
+        int n = (int) x.size(0);
+        int c = (int) x.size(1);
+        int hw = (int) (x.length() / ((long) n * c));
+        FloatBuffer in = x.data().asNioFloat();
+        FloatBuffer grad = dy.data().asNioFloat();
+        INDArray dx = pool.take(DataType.FLOAT, x.shape());
+        FloatBuffer out = dx.data().asNioFloat();
+        float[] g = gamma.toFloatVector();
+        float[] mu = mean.toFloatVector();
+        float[] v = var.toFloatVector();
+        float[] dg = new float[c];
+        float[] db = new float[c];
+        double count = (double) n * hw;
+        IntStream.range(0, c).parallel().forEach(ch -> {
+            double sumDy = 0;
+            double sumDyXc = 0;
+            for (int i = 0; i < n; i++) {
+                int base = (i * c + ch) * hw;
+                for (int k = 0; k < hw; k++) {
+                    double d = grad.get(base + k);
+                    sumDy += d;
+                    sumDyXc += d * (in.get(base + k) - mu[ch]);
+                }
+            }
+            double invStd = 1 / Math.sqrt(v[ch] + eps);
+            // dx = gamma invStd (dy - sumDy / N - xhat sum(dy xhat) / N), xhat = (x - mu) invStd
+            float a = (float) (g[ch] * invStd);
+            float bx = (float) (-g[ch] * invStd * invStd * invStd * sumDyXc / count);
+            float cst = (float) (-g[ch] * invStd * sumDy / count);
+            float m = mu[ch];
+            for (int i = 0; i < n; i++) {
+                int base = (i * c + ch) * hw;
+                for (int k = 0; k < hw; k++) {
+                    out.put(base + k, a * grad.get(base + k) + bx * (in.get(base + k) - m) + cst);
+                }
+            }
+            dg[ch] = (float) (sumDyXc * invStd);
+            db[ch] = (float) sumDy;
+        });
+        dGamma.assign(Nd4j.createFromArray(dg));
+        dBeta.assign(Nd4j.createFromArray(db));
+        return dx;
+    }
+
+    /** ReLU backward from its output y, in place: dy = 0 where y is 0. */
+    public static INDArray reluBackwardInPlace(INDArray y, INDArray dy) {
+        if (NativeOps.dense(dy) != dy) {
+            throw new IllegalArgumentException("the ReLU backward works in place on a dense c-order gradient");
+        }
+        FloatBuffer out = NativeOps.dense(y).data().asNioFloat();
+        FloatBuffer grad = dy.data().asNioFloat();
+        int length = (int) dy.length();
+        int slices = Math.max(1, Math.min(64, length >> 16));
+        IntStream.range(0, slices).parallel().forEach(s -> {
+            int end = (int) ((long) length * (s + 1) / slices);
+            for (int i = (int) ((long) length * s / slices); i < end; i++) {
+                if (out.get(i) <= 0) {
+                    grad.put(i, 0f);
+                }
+            }
+        });
+        return dy;
+    }
+}
