@@ -119,11 +119,9 @@ public final class CpuKernels {
         return dx;
     }
 
-    /** ReLU backward from its output y, in place: dy = 0 where y is 0. */
+    /** ReLU backward from its output y: dy = 0 where y is 0, in place if dy is a dense c-order array (else in a copy, returned). */
     public static INDArray reluBackwardInPlace(INDArray y, INDArray dy) {
-        if (NativeOps.dense(dy) != dy) {
-            throw new IllegalArgumentException("the ReLU backward works in place on a dense c-order gradient");
-        }
+        dy = NativeOps.dense(dy);
         FloatBuffer out = NativeOps.dense(y).data().asNioFloat();
         FloatBuffer grad = dy.data().asNioFloat();
         int length = (int) dy.length();
