@@ -11,7 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * float32 memory on the CPU, one channel (or slice) per task on the common fork-join pool, sums in
  * double. On CPU these are 4-7x faster than libnd4j's ops as M2.1 has them (its variance reduction,
  * its oneDNN {@code batchnorm_bp}, its {@code relu_bp}; BENCHMARKS.md part 8) and exact to float32
- * rounding; on a GPU the native ops (cuDNN) run instead, see {@link GraphNode}. Keeps nothing.
+ * rounding; on a GPU the native ops (cuDNN) run instead, see {@link BatchNormNode}. Keeps nothing.
  */
 public final class CpuKernels {
 

@@ -44,7 +44,7 @@ public final class NativeGraph {
     private final List<GraphNode> nodes = new ArrayList<>();
     private final Map<String, Integer> consumers = new HashMap<>();
     private final Set<String> inPlace = new HashSet<>();
-    private final Classifier classifier;
+    private final ClassifierNode classifier;
     private final ArrayPool pool = new ArrayPool();
     /** During a step: how many consumers or backward passes still hold each activation. */
     private IdentityHashMap<INDArray, Integer> holds;
@@ -71,7 +71,7 @@ public final class NativeGraph {
             nodes.add(node);
             byName.put(name, node);
         }
-        if (!(nodes.get(nodes.size() - 1) instanceof Classifier last)) {
+        if (!(nodes.get(nodes.size() - 1) instanceof ClassifierNode last)) {
             throw new IllegalArgumentException("the graph's last vertex must be a softmax output layer");
         }
         this.classifier = last;
@@ -202,10 +202,10 @@ public final class NativeGraph {
         org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
         Map<String, INDArray> grads = conf.initializer().getGradientsFromFlattened(layer.conf(), layer.getGradientsViewArray());
         if (conf instanceof ConvolutionLayer conv && conv.getConvolutionMode() != ConvolutionMode.Same) {
-            return new GraphNode.Conv(name, in, conv, layer, grads);
+            return new ConvNode(name, in, conv, layer, grads);
         }
         if (conf instanceof BatchNormalization bn) {
-            return new GraphNode.BatchNorm(name, in, bn, layer, grads);
+            return new BatchNormNode(name, in, bn, layer, grads);
         }
         if (conf instanceof ActivationLayer relu) {
             return new GraphNode.Relu(name, in, relu);
@@ -219,48 +219,8 @@ public final class NativeGraph {
         }
         if (conf instanceof OutputLayer out && out.getLossFn() instanceof LossMCXENT
                 && out.getActivationFn() instanceof ActivationSoftmax) {
-            return new Classifier(name, in, layer, grads);
+            return new ClassifierNode(name, in, layer, grads);
         }
         throw new IllegalArgumentException(name + ": layer " + conf.getClass().getSimpleName() + " (as configured) does not run natively");
-    }
-
-    /** The softmax classifier: logits = h W + b; its backward takes d(loss)/d(logits). */
-    private static final class Classifier extends GraphNode {
-        private final INDArray w;
-        private final INDArray b;
-        private final INDArray dw;
-        private final INDArray db;
-        private INDArray h;
-
-        Classifier(String name, List<String> inputs, Layer layer, Map<String, INDArray> grads) {
-            super(name, inputs);
-            this.w = layer.getParam("W");
-            this.b = layer.getParam("b");
-            this.dw = grads.get("W");
-            this.db = grads.get("b");
-        }
-
-        @Override
-        INDArray forward(INDArray[] in, boolean training, boolean inPlace) {
-            h = training ? in[0] : null;
-            return in[0].mmul(w).addiRowVector(b);
-        }
-
-        @Override
-        INDArray[] backward(INDArray dOut) {
-            dw.assign(h.transpose().mmul(dOut));
-            db.assign(dOut.sum(true, 0));
-            return new INDArray[] {dOut.mmul(w.transpose())};
-        }
-
-        @Override
-        List<INDArray> kept() {
-            return List.of(h);
-        }
-
-        @Override
-        void release() {
-            h = null;
-        }
     }
 }
