@@ -1,6 +1,6 @@
 """Per-layer profile of StepBench from a JFR recording (`jfr print --events jdk.ExecutionSample,
 jdk.NativeMethodSample`): every 10 ms sample of the main thread inside a training step is charged to the
-innermost DL4J layer or vertex on its stack (ND4J's native work runs under the layer that called it),
+innermost node of NativeGraph on its stack (ND4J's native work runs under the layer that called it),
 split into forward and backward, and scaled to seconds per step with the measured median step.
 Usage: jfr_layers.py JFR_PRINT.txt STEPBENCH_LOG
 """
@@ -10,18 +10,18 @@ import sys
 from collections import Counter
 
 LAYERS = [
-    ("convolution", "org.deeplearning4j.nn.layers.convolution.ConvolutionLayer."),
-    ("batch norm", "org.deeplearning4j.nn.layers.normalization.BatchNormalization."),
-    ("relu", "org.deeplearning4j.nn.layers.ActivationLayer."),
-    ("pooling", "org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer."),
-    ("pooling", "org.deeplearning4j.nn.layers.pooling.GlobalPoolingLayer."),
-    ("residual add", "org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex."),
-    ("fc + loss", "org.deeplearning4j.nn.layers.BaseOutputLayer."),
-    ("fc + loss", "org.deeplearning4j.nn.layers.OutputLayer."),
-    ("top-k counting", "io.flinkddp.model.Replica$TopKOnForwardPass."),
+    ("convolution", "io.flinkddp.model.kernels.ConvNode."),
+    ("batch norm", "io.flinkddp.model.kernels.BatchNormNode."),
+    ("relu", "io.flinkddp.model.kernels.GraphNode$Relu."),
+    ("pooling", "io.flinkddp.model.kernels.GraphNode$MaxPool."),
+    ("pooling", "io.flinkddp.model.kernels.GraphNode$GlobalAvgPool."),
+    ("residual add", "io.flinkddp.model.kernels.GraphNode$Add."),
+    ("fc + loss", "io.flinkddp.model.kernels.ClassifierNode."),
+    ("fc + loss", "io.flinkddp.model.kernels.NativeGraph.gradient"),
+    ("top-k counting", "io.flinkddp.model.BatchStats."),
     ("sgd update", "io.flinkddp.model.Replica.applyGradientSum"),
-    ("exchange (copy out/in)", "io.flinkddp.model.Replica.copyGradient"),
-    ("exchange (copy out/in)", "io.flinkddp.model.Replica.putGradientSum"),
+    ("exchange (copy out/in)", "io.flinkddp.model.Replica.copy"),
+    ("exchange (copy out/in)", "io.flinkddp.model.Replica.putSum"),
 ]
 STEP_ROOTS = ("io.flinkddp.model.Replica.computeGradient", "io.flinkddp.model.Replica.applyGradientSum")
 

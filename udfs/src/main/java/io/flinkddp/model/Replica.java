@@ -10,12 +10,13 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * One model replica and its optimizer state: the network, its flattened parameter and gradient
- * views, and the SGD momentum buffer. It computes the gradient of a minibatch and applies a gradient
+ * views, the SGD momentum buffer, and the {@link NativeGraph} that computes its steps and evaluations
+ * on native ops (keeping the step's arrays for the next). It computes the gradient of a minibatch and applies a gradient
  * summed over all replicas, exactly as {@code torch.optim.SGD(momentum=m)} (heavy-ball, no dampening,
  * no weight decay) would apply the mean gradient of the combined batch.
  *
- * <p>Gradients leave a replica as sums over its images: trainable entries are DL4J's per-minibatch
- * sums, and the batch-norm running-statistic deltas are multiplied by the image count. Dividing the
+ * <p>Gradients leave a replica as sums over its images: trainable entries are per-minibatch sums
+ * (DL4J's convention), and the batch-norm running-statistic deltas are multiplied by the image count. Dividing the
  * all-replica sum by the all-replica image count then gives the combined batch's mean gradient and the
  * sample-weighted average of the statistics deltas, so a ragged last batch weighs what it holds.
  */
