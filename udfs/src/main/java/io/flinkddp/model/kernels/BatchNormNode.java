@@ -25,7 +25,6 @@ final class BatchNormNode extends GraphNode {
     private final double momentum;
     /** Training on the CPU runs {@link CpuKernels}; elsewhere (GPU: cuDNN) libnd4j's ops. */
     private final boolean onCpu = CpuKernels.applies();
-    private INDArray x;
     private NativeOps.BatchNormResult batch;
 
     BatchNormNode(String name, List<String> inputs, BatchNormalization conf, Layer layer, Map<String, INDArray> grads) {
@@ -50,7 +49,8 @@ final class BatchNormNode extends GraphNode {
         if (!training) {
             return NativeOps.batchNorm(pool, in[0], mean, var, gamma, beta, eps, helpers);
         }
-        x = in[0];
+        INDArray x = in[0];
+        keptInput = x;
         batch = onCpu ? CpuKernels.forward(pool, x, gamma, beta, eps)
                 : NativeOps.batchNormTrain(pool, x, gamma, beta, eps, helpers);
         NativeOps.runningStatisticDeltas(batch, x.length() / x.size(1), momentum, mean, var, meanDelta, varDelta);
@@ -60,22 +60,18 @@ final class BatchNormNode extends GraphNode {
     @Override
     INDArray[] backward(INDArray dOut) {
         if (onCpu) {
-            return new INDArray[] {CpuKernels.backward(pool, x, batch.batchMean(), batch.batchVar(), gamma, dOut, eps, dGamma, dBeta)};
+            return new INDArray[] {CpuKernels.backward(pool, keptInput, batch.batchMean(), batch.batchVar(), gamma, dOut, eps, dGamma, dBeta)};
         }
-        INDArray[] g = NativeOps.batchNormBackward(pool, x, batch.batchMean(), batch.batchVar(), gamma, beta, dOut, eps, helpers);
+        INDArray[] g = NativeOps.batchNormBackward(pool, keptInput, batch.batchMean(), batch.batchVar(), gamma, beta, dOut, eps, helpers);
         dGamma.assign(g[1]);
         dBeta.assign(g[2]);
         return new INDArray[] {g[0]};
     }
 
-    @Override
-    List<INDArray> kept() {
-        return List.of(x);
-    }
 
     @Override
     void release() {
-        x = null;
+        super.release();
         batch = null;
     }
 }

@@ -12,7 +12,6 @@ final class ClassifierNode extends GraphNode {
     private final INDArray b;
     private final INDArray dw;
     private final INDArray db;
-    private INDArray h;
 
     ClassifierNode(String name, List<String> inputs, Layer layer, Map<String, INDArray> grads) {
         super(name, inputs);
@@ -24,24 +23,16 @@ final class ClassifierNode extends GraphNode {
 
     @Override
     INDArray forward(INDArray[] in, boolean training, boolean inPlace) {
-        h = training ? in[0] : null;
+        keptInput = training ? in[0] : null;
         return in[0].mmul(w).addiRowVector(b);
     }
 
     @Override
     INDArray[] backward(INDArray dOut) {
-        dw.assign(h.transpose().mmul(dOut));
+        dw.assign(keptInput.transpose().mmul(dOut));
         db.assign(dOut.sum(true, 0));
         return new INDArray[] {dOut.mmul(w.transpose())};
     }
 
-    @Override
-    List<INDArray> kept() {
-        return List.of(h);
-    }
 
-    @Override
-    void release() {
-        h = null;
-    }
 }

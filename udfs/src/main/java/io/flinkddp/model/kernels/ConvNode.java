@@ -18,8 +18,6 @@ final class ConvNode extends GraphNode {
     private final int stride;
     private final int pad;
     private final boolean relu;
-    private INDArray x;
-    private INDArray y;
 
     ConvNode(String name, List<String> inputs, ConvolutionLayer conf, Layer layer, Map<String, INDArray> grads) {
         super(name, inputs);
@@ -49,8 +47,8 @@ final class ConvNode extends GraphNode {
             NativeOps.reluInPlace(out);
         }
         if (training) {
-            x = in[0];
-            y = relu ? out : null;
+            keptInput = in[0];
+            keptOutput = relu ? out : null;
         }
         return out;
     }
@@ -58,9 +56,9 @@ final class ConvNode extends GraphNode {
     @Override
     INDArray[] backward(INDArray dOut) {
         if (relu) {
-            NativeOps.reluBackwardInPlace(y, dOut, helpers);
+            NativeOps.reluBackwardInPlace(keptOutput, dOut, helpers);
         }
-        return new INDArray[] {NativeOps.conv2dBackward(pool, x, w, b, dOut, stride, pad, dw, db, helpers)};
+        return new INDArray[] {NativeOps.conv2dBackward(pool, keptInput, w, b, dOut, stride, pad, dw, db, helpers)};
     }
 
     @Override
@@ -68,14 +66,5 @@ final class ConvNode extends GraphNode {
         return relu;
     }
 
-    @Override
-    List<INDArray> kept() {
-        return relu ? List.of(x, y) : List.of(x);
-    }
 
-    @Override
-    void release() {
-        x = null;
-        y = null;
-    }
 }

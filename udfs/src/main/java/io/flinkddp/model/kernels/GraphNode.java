@@ -1,6 +1,8 @@
 package io.flinkddp.model.kernels;
 
 import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -38,13 +40,18 @@ abstract class GraphNode {
         return false;
     }
 
-    /** What the last training forward kept for the backward (by default nothing). */
+    /** What the last training forward kept for the backward: its input, its output, or both (null: not kept). */
+    INDArray keptInput;
+    INDArray keptOutput;
+
     List<INDArray> kept() {
-        return List.of();
+        return Stream.of(keptInput, keptOutput).filter(Objects::nonNull).toList();
     }
 
     /** Drops what {@link #kept} lists. */
     void release() {
+        keptInput = null;
+        keptOutput = null;
     }
 
     static INDArray flat(INDArray view) {
@@ -54,7 +61,6 @@ abstract class GraphNode {
     /** ReLU, in place when allowed; its backward reads its output. */
     static final class Relu extends GraphNode {
         private final boolean onCpu = CpuKernels.applies();
-        private INDArray y;
 
         Relu(String name, List<String> inputs, ActivationLayer conf) {
             super(name, inputs);
@@ -66,13 +72,13 @@ abstract class GraphNode {
         @Override
         INDArray forward(INDArray[] in, boolean training, boolean inPlace) {
             INDArray out = NativeOps.reluInPlace(inPlace ? in[0] : pool.take(in[0].dataType(), in[0].shape()).assign(in[0]));
-            y = training ? out : null;
+            keptOutput = training ? out : null;
             return out;
         }
 
         @Override
         INDArray[] backward(INDArray dOut) {
-            return new INDArray[] {onCpu ? CpuKernels.reluBackwardInPlace(y, dOut) : NativeOps.reluBackwardInPlace(y, dOut, helpers)};
+            return new INDArray[] {onCpu ? CpuKernels.reluBackwardInPlace(keptOutput, dOut) : NativeOps.reluBackwardInPlace(keptOutput, dOut, helpers)};
         }
 
         @Override
@@ -80,15 +86,7 @@ abstract class GraphNode {
             return true;
         }
 
-        @Override
-        List<INDArray> kept() {
-            return List.of(y);
-        }
 
-        @Override
-        void release() {
-            y = null;
-        }
     }
 
     /** Max pooling with a square window. */
@@ -96,7 +94,6 @@ abstract class GraphNode {
         private final int k;
         private final int stride;
         private final int pad;
-        private INDArray x;
 
         MaxPool(String name, List<String> inputs, int[] kernel, int[] stride, int[] pad) {
             super(name, inputs);
@@ -110,24 +107,16 @@ abstract class GraphNode {
 
         @Override
         INDArray forward(INDArray[] in, boolean training, boolean inPlace) {
-            x = training ? in[0] : null;
+            keptInput = training ? in[0] : null;
             return NativeOps.maxPool2d(pool, in[0], k, stride, pad, helpers);
         }
 
         @Override
         INDArray[] backward(INDArray dOut) {
-            return new INDArray[] {NativeOps.maxPool2dBackward(pool, x, dOut, k, stride, pad, helpers)};
+            return new INDArray[] {NativeOps.maxPool2dBackward(pool, keptInput, dOut, k, stride, pad, helpers)};
         }
 
-        @Override
-        List<INDArray> kept() {
-            return List.of(x);
-        }
 
-        @Override
-        void release() {
-            x = null;
-        }
     }
 
     /** The sum of two inputs (a residual connection), in place into the first when allowed. */
