@@ -14,7 +14,12 @@ The reference is PyTorch DDP: it splits the gradient into buckets (25 MB) and al
 backward (about 2/3 of the step) still runs, so only what does not fit under backward, and at least the
 last bucket, is exposed:  exposed = max(t_network * last_bucket_share, t_network - backward_share * t_compute).
 Both are about a single GPU without any framework overhead, so 100% efficiency means N times one GPU.
-Usage: /usr/bin/python3 bench/scaling_model.py [--overhead 0.33] [--host-copy 0] [--out DIR]
+
+With --accumulate A (gradient accumulation), a round sums A micro-batches of `batch` per slot before it
+exchanges: t_compute becomes A * batch / images_per_second, the round's cost is paid once per A
+micro-batches, and the step is SGD on A * batch images per slot. The DDP reference then skips the
+all-reduce on the first A-1 micro-batches (no_sync) and overlaps it with the last one's backward.
+Usage: /usr/bin/python3 bench/scaling_model.py [--overhead 0.33] [--host-copy 0] [--accumulate 1,2,4] [--out DIR]
 """
 import argparse
 import csv
@@ -43,10 +48,11 @@ def flink_step(t_compute, gpus, bandwidth_gbit, overhead, host_copy):
     return t_compute + overhead + host_copy + network_seconds(gpus, bandwidth_gbit)
 
 
-def ddp_step(t_compute, gpus, bandwidth_gbit):
+def ddp_step(t_compute, gpus, bandwidth_gbit, accumulate=1):
+    """t_compute covers all `accumulate` micro-batches; only the last one's backward hides the all-reduce."""
     t_net = network_seconds(gpus, bandwidth_gbit)
     last_bucket_share = min(1.0, DDP_BUCKET_BYTES / (GRADIENT_FLOATS * 4))
-    return t_compute + max(t_net * last_bucket_share, t_net - DDP_BACKWARD_SHARE * t_compute)
+    return t_compute + max(t_net * last_bucket_share, t_net - DDP_BACKWARD_SHARE * t_compute / accumulate)
 
 
 def overhead_for(efficiency, t_compute, gpus, bandwidth_gbit, host_copy):
@@ -60,45 +66,51 @@ def main():
                         help="Flink round overhead in seconds per round beyond moving the bytes (measured 0.27-0.39)")
     parser.add_argument("--host-copy", type=float, default=0.0,
                         help="GPU-to-host-to-GPU copy of the gradient per round, s (measured 0.069 with pageable memory)")
+    parser.add_argument("--accumulate", default="1,2,4",
+                        help="comma-separated micro-batches per round (--accumulate of the job) to project")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     parser.add_argument("--no-plot", action="store_true")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
+    accumulations = [int(a) for a in args.accumulate.split(",")]
     rows = []
-    for name, ips, batch in GPU_CASES:
-        t_compute = batch / ips
-        for bw in BANDWIDTHS_GBIT:
-            for n in GPUS:
-                flink = flink_step(t_compute, n, bw, args.overhead, args.host_copy)
-                zero = flink_step(t_compute, n, bw, 0.0, 0.0)
-                ddp = ddp_step(t_compute, n, bw)
-                rows.append({
-                    "case": name, "bandwidth_gbit": bw, "gpus": n, "t_compute_s": t_compute,
-                    "t_network_s": network_seconds(n, bw), "flink_step_s": flink,
-                    "flink_images_per_s": n * batch / flink, "flink_efficiency": t_compute / flink,
-                    "zero_overhead_efficiency": t_compute / zero, "ddp_images_per_s": n * batch / ddp,
-                    "ddp_efficiency": t_compute / ddp,
-                    "overhead_for_90pct_s": overhead_for(0.9, t_compute, n, bw, args.host_copy),
-                })
+    for accumulate in accumulations:
+        for name, ips, batch in GPU_CASES:
+            t_compute = accumulate * batch / ips
+            for bw in BANDWIDTHS_GBIT:
+                for n in GPUS:
+                    flink = flink_step(t_compute, n, bw, args.overhead, args.host_copy)
+                    zero = flink_step(t_compute, n, bw, 0.0, 0.0)
+                    ddp = ddp_step(t_compute, n, bw, accumulate)
+                    rows.append({
+                        "accumulate": accumulate, "case": name, "bandwidth_gbit": bw, "gpus": n,
+                        "t_compute_s": t_compute, "t_network_s": network_seconds(n, bw), "flink_step_s": flink,
+                        "flink_images_per_s": n * accumulate * batch / flink, "flink_efficiency": t_compute / flink,
+                        "zero_overhead_efficiency": t_compute / zero, "ddp_images_per_s": n * accumulate * batch / ddp,
+                        "ddp_efficiency": t_compute / ddp,
+                        "overhead_for_90pct_s": overhead_for(0.9, t_compute, n, bw, args.host_copy),
+                    })
 
     print(f"Scaling on paper: overhead {args.overhead} s/round, host copy {args.host_copy} s/round, "
           f"gradient {GRADIENT_FLOATS / 1e6:.1f}M floats, ring-like 2(N-1)/N traffic per slot")
-    for bw in BANDWIDTHS_GBIT:
-        print(f"\n{bw:g} Gbit/s  (images/s, efficiency; flink-ddp | same with zero overhead | PyTorch DDP with overlap)")
-        print(f"{'case':<30} {'GPUs':>4} {'flink img/s':>11} {'eff':>6} {'eff@0 ovh':>9} {'DDP img/s':>10} {'DDP eff':>7} {'ovh for 90%':>11}")
-        for r in rows:
-            if r["bandwidth_gbit"] != bw:
-                continue
-            print(f"{r['case']:<30} {r['gpus']:>4} {r['flink_images_per_s']:>11,.0f} {r['flink_efficiency']:>6.1%} "
-                  f"{r['zero_overhead_efficiency']:>9.1%} {r['ddp_images_per_s']:>10,.0f} {r['ddp_efficiency']:>7.1%} "
-                  f"{r['overhead_for_90pct_s']:>+10.3f}s")
-    goal = [r for r in rows if r["case"] == "fp32 batch 100" and r["gpus"] == 8]
-    print("\nGoal: >= 90% at 8 GPUs, fp32 (batch 100):")
-    for r in goal:
-        print(f"  {r['bandwidth_gbit']:g} Gbit/s: flink-ddp {r['flink_efficiency']:.1%} "
-              f"({'met' if r['flink_efficiency'] >= 0.9 else 'not met'}); zero overhead {r['zero_overhead_efficiency']:.1%}; "
-              f"DDP {r['ddp_efficiency']:.1%}")
+    for accumulate in accumulations:
+        for bw in BANDWIDTHS_GBIT:
+            print(f"\n--accumulate {accumulate}, {bw:g} Gbit/s  (images/s, efficiency; flink-ddp | same with zero overhead"
+                  f" | PyTorch DDP with overlap)")
+            print(f"{'case':<30} {'GPUs':>4} {'flink img/s':>11} {'eff':>6} {'eff@0 ovh':>9} {'DDP img/s':>10} {'DDP eff':>7} {'ovh for 90%':>11}")
+            for r in rows:
+                if r["bandwidth_gbit"] != bw or r["accumulate"] != accumulate:
+                    continue
+                print(f"{r['case']:<30} {r['gpus']:>4} {r['flink_images_per_s']:>11,.0f} {r['flink_efficiency']:>6.1%} "
+                      f"{r['zero_overhead_efficiency']:>9.1%} {r['ddp_images_per_s']:>10,.0f} {r['ddp_efficiency']:>7.1%} "
+                      f"{r['overhead_for_90pct_s']:>+10.3f}s")
+    print("\nGoal: >= 90% at 8 GPUs, fp32 (batch 100 per micro-batch):")
+    for r in rows:
+        if r["case"] == "fp32 batch 100" and r["gpus"] == 8:
+            print(f"  --accumulate {r['accumulate']}, {r['bandwidth_gbit']:g} Gbit/s: flink-ddp {r['flink_efficiency']:.1%} "
+                  f"({'met' if r['flink_efficiency'] >= 0.9 else 'not met'}); zero overhead {r['zero_overhead_efficiency']:.1%}; "
+                  f"DDP {r['ddp_efficiency']:.1%}")
 
     with open(os.path.join(args.out, "scaling-model.csv"), "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
@@ -115,7 +127,7 @@ def main():
     styles = {10.0: "--", 100.0: "-"}
     for case, color in [("fp32 batch 100", "tab:blue"), ("bf16 channels-last batch 256", "tab:red")]:
         for bw in BANDWIDTHS_GBIT:
-            sel = [r for r in rows if r["case"] == case and r["bandwidth_gbit"] == bw]
+            sel = [r for r in rows if r["case"] == case and r["bandwidth_gbit"] == bw and r["accumulate"] == accumulations[0]]
             xs = [r["gpus"] for r in sel]
             axes[0].plot(xs, [100 * r["flink_efficiency"] for r in sel], styles[bw], color=color, marker="o", ms=3,
                          label=f"flink-ddp {case}, {bw:g} Gbit/s")
@@ -125,6 +137,10 @@ def main():
                          label=f"flink-ddp {case}, {bw:g} Gbit/s")
             axes[1].plot(xs, [r["ddp_images_per_s"] for r in sel], styles[bw], color=color, alpha=0.35,
                          label=f"PyTorch DDP, {bw:g} Gbit/s")
+    for accumulate, color in zip(accumulations[1:], ["tab:green", "tab:purple", "tab:orange", "tab:brown"]):
+        sel = [r for r in rows if r["case"] == "fp32 batch 100" and r["bandwidth_gbit"] == 100.0 and r["accumulate"] == accumulate]
+        axes[0].plot([r["gpus"] for r in sel], [100 * r["flink_efficiency"] for r in sel], "-", color=color, marker="s", ms=3,
+                     label=f"flink-ddp fp32 batch 100, --accumulate {accumulate}, 100 Gbit/s")
     axes[0].axhline(90, color="grey", lw=0.8)
     axes[0].set_ylabel("scaling efficiency, % of N x one GPU")
     axes[0].set_ylim(0, 105)

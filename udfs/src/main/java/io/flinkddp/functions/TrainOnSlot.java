@@ -45,7 +45,7 @@ import org.apache.flink.util.Collector;
  */
 public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, GradientChunk> {
 
-    /** Metric group of the training gauges: epoch, round, roundsPerEpoch, learningRate, trainLoss, valLoss, valTop1, imagesPerSecond. */
+    /** Metric group of the training gauges: epoch, round, roundsPerEpoch, learningRate, trainLoss, valLoss, valTop1, imagesPerSecond, roundSeconds, computeSeconds. */
     public static final String METRIC_GROUP = "training";
 
     private final TrainingSettings settings;
@@ -79,6 +79,8 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
         metrics.gauge("valLoss", () -> progress.valLoss);
         metrics.gauge("valTop1", () -> progress.valTop1);
         metrics.gauge("imagesPerSecond", () -> progress.imagesPerSecond);
+        metrics.gauge("roundSeconds", () -> progress.roundSeconds);
+        metrics.gauge("computeSeconds", () -> progress.computeSeconds);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.flinkddp.model;
 
+import io.flinkddp.model.kernels.CpuKernels;
 import io.flinkddp.model.kernels.NativeGraph;
 import io.flinkddp.train.Payload;
 import java.nio.FloatBuffer;
@@ -36,6 +37,7 @@ public final class Replica {
     private GradientSum momentumSum;
     /** Computes the steps and the evaluations on libnd4j's native ops, in the network's own parameters. */
     private final NativeGraph kernels;
+    private long gradientNanos;
 
     public Replica(ComputationGraph net) {
         this.net = net;
@@ -51,6 +53,11 @@ public final class Replica {
         this.gradientSum = sum.values();
         this.scaledVelocity = Nd4j.zeros(params.dataType(), n);
         this.kernels = new NativeGraph(net);
+    }
+
+    /** Nanoseconds spent in {@link #computeGradient}'s forward and backward passes so far. */
+    public long gradientNanos() {
+        return gradientNanos;
     }
 
     public ComputationGraph network() {
@@ -75,7 +82,9 @@ public final class Replica {
      * class comment) and returns the loss and top-k counts of the forward pass.
      */
     public BatchStats computeGradient(INDArray features, INDArray oneHotLabels, int[] labels) {
+        long start = System.nanoTime();
         INDArray logits = kernels.gradient(features, oneHotLabels);
+        gradientNanos += System.nanoTime() - start;
         long samples = labels.length;
         for (long[] range : layout.statisticRanges()) {
             gradient.get(NDArrayIndex.interval(range[0], range[1])).muli(samples);
@@ -165,13 +174,16 @@ public final class Replica {
      * images, statistics deltas applied as they are, then {@code v = momentum * v + g; p -= lr * v}.
      */
     public void applyGradientSum(long globalSamples, double learningRate, double momentum) {
-        gradientSum.divi(globalSamples);
         for (long[] range : layout.statisticRanges()) {
             INDArray delta = gradientSum.get(NDArrayIndex.interval(range[0], range[1]));
-            params.get(NDArrayIndex.interval(range[0], range[1])).subi(delta);
+            params.get(NDArrayIndex.interval(range[0], range[1])).subi(delta.divi(globalSamples));
             delta.assign(0);
         }
-        velocity.muli(momentum).addi(gradientSum);
+        if (CpuKernels.applies()) {
+            CpuKernels.sgdStep(params, velocity, gradientSum, globalSamples, (float) learningRate, (float) momentum);
+            return;
+        }
+        velocity.muli(momentum).addi(gradientSum.divi(globalSamples));
         params.subi(scaledVelocity.assign(velocity).muli(learningRate));
     }
 

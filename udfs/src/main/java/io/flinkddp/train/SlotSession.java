@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * One slot's training attempt, from its first round to the run's outputs, without Flink: each
  * {@link #round} runs the {@link SlotTrainer}'s round, then writes the checkpoint it took, and on slot 0
  * logs each closed epoch and rewrites {@code metrics.jsonl}; in the round that finishes training, slot 0
- * writes {@code labels.txt}, {@code model.zip}, {@code metrics.jsonl} and {@code summary.json}.
+ * writes {@code labels.txt}, {@code model.zip}, {@code metrics.jsonl} and {@code summary.json}. Every
+ * slot times its rounds ({@link RoundClock}) and logs where they went when training finishes.
  *
  * <p>Created once per attempt with the shard and the checkpoint chosen to resume from (if any); keeps
  * the trainer, its replica and its {@link TrainingShard} until {@link #close}, which frees the shard's
@@ -36,6 +37,7 @@ public final class SlotSession implements AutoCloseable {
     private final SlotTrainer trainer;
     private final Checkpoints checkpoints;
     private final RunOutputs outputs;
+    private final RoundClock clock;
 
     public SlotSession(TrainingSettings settings, int slot, List<String> classNames, ListingSummary listing, long startMillis,
                        ComputationGraph net, Iterable<DecodedImage> shard, Optional<TrainingState> resumeFrom,
@@ -50,6 +52,7 @@ public final class SlotSession implements AutoCloseable {
         TrainingShard images = new TrainingShard(shard, settings.imageCacheMb() * 1024L * 1024L,
                 Path.of(System.getProperty("java.io.tmpdir")), settings.seed(), slot, settings.cropPixels(), classNames.size());
         this.trainer = new SlotTrainer(settings, slot, net, images, progress);
+        this.clock = new RoundClock(progress);
         resumeFrom.ifPresent(state -> {
             trainer.restore(state);
             LOG.info("slot {} resumes from the checkpoint of step {} ({} epochs done)", slot, state.stepsApplied(),
@@ -63,11 +66,16 @@ public final class SlotSession implements AutoCloseable {
      */
     public RoundReport round(int round, RoundReport previous, List<GradientChunk> sums, Consumer<GradientChunk> out) {
         int epochsBefore = trainer.history().size();
+        clock.started(System.nanoTime(), trainer.replica().gradientNanos());
         RoundReport report;
         try {
             report = trainer.round(round, previous, sums, out);
         } catch (OutOfMemoryError e) {
             throw StepMemory.tooLarge(e, settings);
+        }
+        clock.ended(System.nanoTime(), trainer.replica().gradientNanos());
+        if (trainer.finished() && clock.rounds() > 0) {
+            LOG.info("round times: {}", clock.summary(slot));
         }
         TrainingState checkpoint = trainer.takeCheckpoint();
         if (checkpoint != null) {

@@ -14,6 +14,9 @@ public final class TrainingProgress {
     public volatile double valLoss = Double.NaN;
     public volatile double valTop1 = Double.NaN;
     public volatile double imagesPerSecond = Double.NaN;
+    /** The last timed round's wall seconds and its gradient computation's ({@link RoundClock}). */
+    public volatile double roundSeconds = Double.NaN;
+    public volatile double computeSeconds = Double.NaN;
 
     void epochClosed(EpochMetrics metrics, double nextLearningRate) {
         trainLoss = metrics.trainLoss();

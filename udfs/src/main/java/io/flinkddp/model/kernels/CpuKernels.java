@@ -24,7 +24,7 @@ public final class CpuKernels {
 
     /** y = gamma (x - mean) / sqrt(var + eps) + beta with the batch's mean and biased variance, which it returns. */
     public static NativeOps.BatchNormResult forward(ArrayPool pool, INDArray x, INDArray gamma, INDArray beta, double eps) {
-        x = NativeOps.dense(x);
+        x = NativeOps.denseAtStart(x);
         int n = (int) x.size(0);
         int c = (int) x.size(1);
         int hw = (int) (x.length() / ((long) n * c));
@@ -36,23 +36,22 @@ public final class CpuKernels {
         float[] means = new float[c];
         float[] vars = new float[c];
         IntStream.range(0, c).parallel().forEach(ch -> {
+            // One pass: sums of d = x - pivot and d^2 in double (the pivot, the channel's first value,
+            // keeps E[d^2] - E[d]^2 free of cancellation when the mean is far from 0).
+            float pivot = in.get(ch * hw);
             double sum = 0;
-            for (int i = 0; i < n; i++) {
-                int base = (i * c + ch) * hw;
-                for (int k = 0; k < hw; k++) {
-                    sum += in.get(base + k);
-                }
-            }
-            double mean = sum / ((double) n * hw);
             double squares = 0;
             for (int i = 0; i < n; i++) {
                 int base = (i * c + ch) * hw;
                 for (int k = 0; k < hw; k++) {
-                    double d = in.get(base + k) - mean;
+                    double d = in.get(base + k) - pivot;
+                    sum += d;
                     squares += d * d;
                 }
             }
-            double var = squares / ((double) n * hw);
+            double count = (double) n * hw;
+            double mean = pivot + sum / count;
+            double var = Math.max(0, squares / count - (sum / count) * (sum / count));
             float scale = (float) (g[ch] / Math.sqrt(var + eps));
             float shift = (float) (b[ch] - mean * g[ch] / Math.sqrt(var + eps));
             for (int i = 0; i < n; i++) {
@@ -73,8 +72,8 @@ public final class CpuKernels {
      */
     public static INDArray backward(ArrayPool pool, INDArray x, INDArray mean, INDArray var, INDArray gamma,
                                     INDArray dy, double eps, INDArray dGamma, INDArray dBeta) {
-        x = NativeOps.dense(x);
-        dy = NativeOps.dense(dy);
+        x = NativeOps.denseAtStart(x);
+        dy = NativeOps.denseAtStart(dy);
         int n = (int) x.size(0);
         int c = (int) x.size(1);
         int hw = (int) (x.length() / ((long) n * c));
@@ -119,21 +118,40 @@ public final class CpuKernels {
         return dx;
     }
 
-    /** ReLU backward from its output y: dy = 0 where y is 0, in place if dy is a dense c-order array (else in a copy, returned). */
-    public static INDArray reluBackwardInPlace(INDArray y, INDArray dy) {
-        dy = NativeOps.dense(dy);
-        FloatBuffer out = NativeOps.dense(y).data().asNioFloat();
-        FloatBuffer grad = dy.data().asNioFloat();
-        int length = (int) dy.length();
-        int slices = Math.max(1, Math.min(64, length >> 16));
-        IntStream.range(0, slices).parallel().forEach(s -> {
-            int end = (int) ((long) length * (s + 1) / slices);
-            for (int i = (int) ((long) length * s / slices); i < end; i++) {
-                if (out.get(i) <= 0) {
-                    grad.put(i, 0f);
-                }
+    /**
+     * One SGD step with momentum in one pass over memory (ND4J's ops take four): {@code g = sum / samples;
+     * v = momentum v + g; p -= lr v}, as torch.optim.SGD (no dampening), in float32. Leaves {@code sum} as it was.
+     */
+    public static void sgdStep(INDArray params, INDArray velocity, INDArray sum, long samples, float lr, float momentum) {
+        FloatBuffer p = whole(params);
+        FloatBuffer v = whole(velocity);
+        FloatBuffer g = whole(sum);
+        float count = samples;
+        forSlices((int) params.length(), (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float vi = momentum * v.get(i) + g.get(i) / count;
+                v.put(i, vi);
+                p.put(i, p.get(i) - lr * vi);
             }
         });
-        return dy;
+    }
+
+    /** The memory of an array that is its whole buffer (a parameter vector), to be written in place. */
+    private static FloatBuffer whole(INDArray a) {
+        if (a.offset() != 0 || a.length() != a.data().length() || a.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("not a whole float32 buffer: " + a.shapeInfoToString());
+        }
+        return a.data().asNioFloat();
+    }
+
+    /** Runs {@code body(from, to)} over [0, length) in up to 64 slices of at least 64k elements, in parallel. */
+    private static void forSlices(int length, SliceBody body) {
+        int slices = Math.max(1, Math.min(64, length >> 16));
+        IntStream.range(0, slices).parallel().forEach(s ->
+                body.run((int) ((long) length * s / slices), (int) ((long) length * (s + 1) / slices)));
+    }
+
+    private interface SliceBody {
+        void run(int from, int to);
     }
 }

@@ -60,8 +60,6 @@ abstract class GraphNode {
 
     /** ReLU, in place when allowed; its backward reads its output. */
     static final class Relu extends GraphNode {
-        private final boolean onCpu = CpuKernels.applies();
-
         Relu(String name, List<String> inputs, ActivationLayer conf) {
             super(name, inputs);
             if (!(conf.getActivationFn() instanceof ActivationReLU)) {
@@ -78,7 +76,7 @@ abstract class GraphNode {
 
         @Override
         INDArray[] backward(INDArray dOut) {
-            return new INDArray[] {onCpu ? CpuKernels.reluBackwardInPlace(keptOutput, dOut) : NativeOps.reluBackwardInPlace(keptOutput, dOut, helpers)};
+            return new INDArray[] {NativeOps.reluBackwardInPlace(keptOutput, dOut, helpers)};
         }
 
         @Override

@@ -163,11 +163,19 @@ public final class NativeOps {
         }
     }
 
-    /** The array itself if it is dense c-order with default strides, else a dense copy. */
+    /**
+     * The array itself if it is dense c-order with default strides (a contiguous view into a larger
+     * buffer, such as a layer's weights in the network's parameter vector, is: libnd4j reads its offset),
+     * else a dense copy.
+     */
     static INDArray dense(INDArray a) {
-        boolean plain = a.ordering() == 'c' && a.offset() == 0
-                && Shape.hasDefaultStridesForShape(a) && a.length() == a.data().length();
-        return plain ? a : a.dup('c');
+        return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) ? a : a.dup('c');
+    }
+
+    /** As {@link #dense}, and also copied unless it starts its buffer (for loops that read the buffer from index 0). */
+    static INDArray denseAtStart(INDArray a) {
+        INDArray d = dense(a);
+        return d.offset() == 0 ? d : d.dup('c');
     }
 
     private static long[] convArgs(int k, int stride, int pad) {
