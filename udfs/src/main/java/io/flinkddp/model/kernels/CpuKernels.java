@@ -7,11 +7,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Training-mode batch norm (forward and backward) and the ReLU backward as plain loops over NCHW
- * float32 memory on the CPU, one channel (or slice) per task on the common fork-join pool, sums in
- * double. On CPU these are 4-7x faster than libnd4j's ops as M2.1 has them (its variance reduction,
- * its oneDNN {@code batchnorm_bp}, its {@code relu_bp}; BENCHMARKS.md part 8) and exact to float32
- * rounding; on a GPU the native ops (cuDNN) run instead, see {@link BatchNormNode}. Keeps nothing.
+ * Training-mode batch norm (forward and backward) and the SGD step as plain loops over float32 memory
+ * on the CPU, one channel (or slice) per task on the common fork-join pool, batch-norm sums in double.
+ * Batch norm this way is 4-7x faster than libnd4j's ops as M2.1 has them (its variance reduction, its
+ * oneDNN {@code batchnorm_bp}; BENCHMARKS.md part 8), the SGD step one pass instead of ND4J's four, and
+ * both exact to float32 rounding. A loop over native memory costs a few ns per element from Java, so
+ * single-pass ops (ReLU's backward) stay native. On a GPU the native ops (cuDNN) run instead, see
+ * {@link BatchNormNode}. Keeps nothing.
  */
 public final class CpuKernels {
 
