@@ -5,8 +5,6 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,15 +16,12 @@ import net.razorvine.pickle.IObjectConstructor;
 import net.razorvine.pickle.Opcodes;
 import net.razorvine.pickle.PickleException;
 import net.razorvine.pickle.Unpickler;
-import org.apache.flink.core.fs.FSDataInputStream;
-import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
-import org.apache.flink.core.fs.local.LocalFileSystem;
 
 /**
  * Reads a PyTorch {@code state_dict} as {@code torch.save} writes it (PyTorch 1.6 and later: a zip of
  * {@code <prefix>/data.pkl}, a pickle, and raw little-endian storages {@code <prefix>/data/<key>}),
- * from any URI Flink's file systems read (a remote file through a local copy), or from a stream.
+ * from any URI Flink's file systems read (a remote file through a local copy, {@link LocalCopy}), or from a stream.
  *
  * <p>In: the file. Out: its entries in the file's order, name to {@link TorchTensor} (shape, float32
  * values in c-order; storage offsets and strides applied, so views of one storage come out as PyTorch
@@ -58,30 +53,19 @@ public final class TorchStateDict {
 
     /** Reads {@code path} through Flink's file system for its scheme ({@code file://}, {@code s3://}, ...). */
     public static Map<String, TorchTensor> read(Path path) throws IOException {
-        FileSystem fs = path.getFileSystem();
-        if (fs instanceof LocalFileSystem local) {
-            return read(local.pathToFile(path).toPath(), path.toString());
-        }
-        try (FSDataInputStream in = fs.open(path)) {
-            return read(in, path.toString());
+        try (LocalCopy local = LocalCopy.of(path)) {
+            return read(local.file(), path.toString());
         }
     }
 
-    /**
-     * Reads the zip from {@code in} (not closed) through a local copy, deleted after: torch writes
-     * stored entries with data descriptors, which {@code ZipInputStream} refuses, so the central
-     * directory is needed. {@code source} names the file in messages.
-     */
+    /** Reads the zip from {@code in} (not closed) through a temporary copy; {@code source} names it in messages. */
     public static Map<String, TorchTensor> read(InputStream in, String source) throws IOException {
-        java.nio.file.Path copy = Files.createTempFile("state-dict-", ".pth");
-        try {
-            Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
-            return read(copy, source);
-        } finally {
-            Files.deleteIfExists(copy);
+        try (LocalCopy local = LocalCopy.of(in)) {
+            return read(local.file(), source);
         }
     }
 
+    /** Reads a local file; {@code source} names it in messages. */
     public static Map<String, TorchTensor> read(java.nio.file.Path file, String source) throws IOException {
         try (ZipFile zip = open(file, source)) {
             ZipEntry pickle = zip.stream()

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * {@code num_batches_tracked} is ignored. Every entry must find its parameter and every parameter its
  * entry, in the same shape, else nothing is written and one line names the first entry that does not
  * fit. One exception: a classifier with another number of classes (an ImageNet head on a 10-class
- * image set) keeps the network's own fresh initialisation, and one log line says so. Keeps nothing.
+ * image set) keeps the network's own fresh initialisation, and one log line says so. {@link #stateDict}
+ * is the way back: a network's parameters under torch's names and layouts. Keeps nothing.
  */
 public final class TorchWeights {
 
@@ -90,6 +91,16 @@ public final class TorchWeights {
                     head, written);
         }
         return new Loaded(written, keepHead);
+    }
+
+    /** The network's parameters and running statistics as torchvision names and lays them out (what {@link #load} reads). */
+    public static Map<String, TorchTensor> stateDict(ComputationGraph net) {
+        Map<String, TorchTensor> entries = new LinkedHashMap<>();
+        targets(net).forEach((name, target) -> {
+            INDArray values = target.transposed ? target.param.transpose() : target.param;
+            entries.put(name, new TorchTensor("FloatStorage", target.torchShape, Nd4j.toFlattened('c', values).toFloatVector()));
+        });
+        return entries;
     }
 
     private static boolean isHead(String name, String head) {

@@ -50,7 +50,8 @@ class TorchWeightsTest {
     @BeforeAll
     static void runPyTorch() throws Exception {
         if (run(List.of(PYTHON, "-c", "import torchvision"), "import.log") != 0) {
-            fail(PYTHON + " cannot import torchvision (" + Files.readString(dir.resolve("import.log")).trim()
+            List<String> log = Files.readAllLines(dir.resolve("import.log"));
+            fail(PYTHON + " cannot import torchvision (" + (log.isEmpty() ? "no output" : log.get(log.size() - 1))
                     + "): install Debian's python3-torch and python3-torchvision (apt-get install python3-torch python3-torchvision)");
         }
         Path script = Path.of(TorchWeightsTest.class.getResource("torch_weights.py").toURI());
@@ -128,6 +129,16 @@ class TorchWeightsTest {
         assertEquals(53 + 53 * 4, loaded.tensors());
         assertEquals(ownHead, net.getParam("fc_W"));
         assertArrayEquals(imagenet.get("layer4.2.bn3.running_var").values(), net.getParam("layer4.2.bn3_var").toFloatVector());
+    }
+
+    @Test
+    void initWeightsReadsTheFileByItsUri() {
+        ComputationGraph net = net();
+        String uri = dir.resolve("resnet50-10.pth").toUri().toString();
+        assertEquals(53 + 53 * 4 + 2, InitialWeights.load(uri, net).tensors());
+        assertArrayEquals(resnet.get("layer1.0.downsample.1.running_mean").values(),
+                net.getParam("layer1.0.downsample.1_mean").toFloatVector());
+        assertArrayEquals(resnet.get("fc.bias").values(), net.getParam("fc_b").toFloatVector());
     }
 
     @Test
