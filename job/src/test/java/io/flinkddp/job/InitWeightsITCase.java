@@ -10,30 +10,19 @@ import io.flinkddp.model.Networks;
 import java.nio.file.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
-import org.bytedeco.javacpp.Loader;
-import org.bytedeco.opencv.global.opencv_core;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code --init-weights} through the whole job on a MiniCluster with 2 slots: at a learning rate too
  * small to move a float32 weight, the trained model is the one the run started from, on both replicas;
- * weights of another network stop the job with exit code 2 and one line naming the entry.
+ * weights of another network stop the run before it is submitted, with exit code 2 and one line naming
+ * the entry.
  */
 class InitWeightsITCase {
 
     @TempDir
     Path temp;
-
-    /**
-     * The refused job fails train-round while decode-images may still be loading OpenCV's natives; the
-     * cancel interrupts JavaCPP's load and leaves OpenCV's classes unusable in this JVM, for any later test.
-     */
-    @BeforeAll
-    static void loadOpenCv() {
-        Loader.load(opencv_core.class);
-    }
 
     @Test
     void everyReplicaStartsFromTheGivenModelZip() throws Exception {
@@ -58,7 +47,7 @@ class InitWeightsITCase {
     }
 
     @Test
-    void weightsOfAnotherNetworkStopTheJobWithOneLine() throws Exception {
+    void weightsOfAnotherNetworkStopTheRunWithOneLine() throws Exception {
         Path data = EquivalenceITCase.writeTwoClassImages(temp.resolve("data"), 8);
         String uri = save(fresh(Networks.resNet(new int[] {1}, 2, 32, 1, 0.05, 0.9)), "resnet.zip");
         JobRunner run = JobRunner.run("--data", data.toUri().toString(), "--output", temp.resolve("refused").toUri().toString(),
