@@ -119,7 +119,7 @@ public final class TorchWeights {
     }
 
     /** Every parameter of the network under its torch name, in the network's order. */
-    static Map<String, Target> targets(ComputationGraph net) {
+    private static Map<String, Target> targets(ComputationGraph net) {
         Map<String, Target> targets = new LinkedHashMap<>();
         for (GraphVertex vertex : net.getVertices()) {
             if (!vertex.hasLayer() || vertex.getLayer().numParams() == 0) {
