@@ -28,7 +28,8 @@ import org.apache.flink.core.fs.Path;
  * shows them). Float32 tensors are read, and int64 ones (counters such as {@code num_batches_tracked})
  * as float; any other dtype, a file that is not such a zip, or a pickle that is not a flat map of
  * names to tensors stops with one line naming the file and the entry. The pickle is read by Pyrolite's
- * {@link Unpickler}; the torch classes it meets are registered below as plain Java values. Keeps nothing.
+ * {@link Unpickler}; the torch classes it meets are registered as plain Java values, once, in Pyrolite's
+ * constructor table (JVM-wide: other Pyrolite users would see them too). Keeps nothing else.
  */
 public final class TorchStateDict {
 
