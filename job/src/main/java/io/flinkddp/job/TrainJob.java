@@ -20,6 +20,8 @@ import io.flinkddp.functions.SumGradientChunks;
 import io.flinkddp.functions.SummarizeListing;
 import io.flinkddp.functions.TrainOnSlot;
 import io.flinkddp.functions.WriteDryRunSummary;
+import io.flinkddp.model.Networks;
+import io.flinkddp.model.weights.InitialWeights;
 import io.flinkddp.output.CheckpointManifest;
 import io.flinkddp.output.Checkpoints;
 import io.flinkddp.output.RunOutputs;
@@ -135,8 +137,9 @@ public final class TrainJob {
     /**
      * Checks, on the client and before the job starts, that {@code --output} holds no finished run (or
      * one to train on for more epochs), that its checkpoints, if any, were written with these settings,
-     * and that {@code --data} can be listed; returns the class folder names. Storage failures (wrong
-     * credentials, missing bucket, server down) become one line naming what failed and where.
+     * that {@code --data} can be listed and that {@code --init-weights}, if a fresh start reads it, fits the
+     * network; returns the class folder names. Storage failures (wrong credentials, missing bucket, server
+     * down) become one line naming what failed and where.
      */
     private static List<String> checkStorage(TrainingSettings settings, ReadableConfig conf) {
         Configuration flinkConf = Configuration.fromMap(conf.toMap());
@@ -161,14 +164,19 @@ public final class TrainJob {
         }
         newest.ifPresent(checkpoint -> LOG.info("{} holds checkpoints (the newest: step {}, {} epochs done): the run resumes from the newest intact one",
                 settings.output(), checkpoint.stepsApplied(), checkpoint.epochsCompleted()));
+        List<String> classes;
         try {
-            return ClassFolders.list(settings.data());
+            classes = ClassFolders.list(settings.data());
         } catch (IOException | RuntimeException e) {
             if (e instanceof InvalidDataException) {
                 throw (InvalidDataException) e;
             }
             throw StorageErrors.describe("--data", settings.data(), e, flinkConf);
         }
+        if (newest.isEmpty() && settings.initWeights().isPresent()) {  // here, not in train-round after every image is decoded
+            InitialWeights.load(settings.initWeights().get(), Networks.build(settings, classes.size()));
+        }
+        return classes;
     }
 
     private static String jobName(TrainingSettings settings) {

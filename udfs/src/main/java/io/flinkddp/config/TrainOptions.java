@@ -3,12 +3,15 @@ package io.flinkddp.config;
 import static io.flinkddp.config.Option.atLeast;
 
 import java.util.List;
+import java.util.Optional;
 
 /** The options of the training command beyond {@link CommonOptions}: the recipe, the exchange, checkpoints. */
 public interface TrainOptions extends CommonOptions {
 
     String RESNET50 = "resnet50";
     String CNN_SMALL = "cnn-small";
+    /** {@link #INIT_WEIGHTS}'s value for "no file: random initialisation". */
+    String NONE = "none";
 
     Option<Integer> EPOCHS = Option.integer("epochs", "Passes over the largest training shard.", 100)
             .check(atLeast(1), "must be at least 1");
@@ -49,10 +52,16 @@ public interface TrainOptions extends CommonOptions {
     Option<WirePrecision> WIRE_PRECISION = Option.of("wire-precision",
             "Gradient values between slots: fp32, or bf16 (half the bytes, 8-bit mantissa; sums stay fp32).", WirePrecision.FP32,
             "fp32", WirePrecision::of).shapingTraining();
+    Option<String> INIT_WEIGHTS = Option.text("init-weights",
+            "Start from these weights instead of a random initialisation (file://, s3://, hdfs://): a torchvision state_dict"
+                    + " saved by torch.save (.pth), or the model.zip of an earlier run; a classifier of another class count stays"
+                    + " fresh. none: random.", NONE)
+            .check(v -> !v.isBlank(), "must be a URI or none").shapingTraining();
     Option<Boolean> DRY_RUN = Option.flag("dry-run", "List the data and the split, build the model, write summary.json; train nothing.");
 
     List<Option<?>> TRAINING = List.of(EPOCHS, LR, MOMENTUM, LR_PATIENCE, LR_FACTOR, SEED, TRAIN_FRACTION, SUBSET, MODEL,
-            CHUNK_FLOATS, CHECKPOINT_EVERY_ROUNDS, KEEP_CHECKPOINTS, LOCAL_STEPS, ACCUMULATE, IMAGE_CACHE_MB, WIRE_PRECISION, DRY_RUN);
+            CHUNK_FLOATS, CHECKPOINT_EVERY_ROUNDS, KEEP_CHECKPOINTS, LOCAL_STEPS, ACCUMULATE, IMAGE_CACHE_MB, WIRE_PRECISION, INIT_WEIGHTS,
+            DRY_RUN);
 
     default int epochs() {
         return get(EPOCHS);
@@ -116,6 +125,12 @@ public interface TrainOptions extends CommonOptions {
 
     default WirePrecision wirePrecision() {
         return get(WIRE_PRECISION);
+    }
+
+    /** The URI of {@link #INIT_WEIGHTS}, empty for a random initialisation. */
+    default Optional<String> initWeights() {
+        String uri = get(INIT_WEIGHTS);
+        return uri.equals(NONE) ? Optional.empty() : Optional.of(uri);
     }
 
     default boolean dryRun() {

@@ -7,6 +7,7 @@ import io.flinkddp.model.DeviceBinding;
 import io.flinkddp.model.DeviceClaim;
 import io.flinkddp.model.DeviceClaims;
 import io.flinkddp.model.Networks;
+import io.flinkddp.model.weights.InitialWeights;
 import io.flinkddp.output.Checkpoints;
 import io.flinkddp.train.GradientChunk;
 import io.flinkddp.train.RoundReport;
@@ -22,6 +23,7 @@ import org.apache.flink.api.common.functions.RichMapPartitionFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.util.Collector;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
  * train-round: one GPU slot of the bulk iteration. Input: the slot's shard of decoded images (a
@@ -34,9 +36,10 @@ import org.apache.flink.util.Collector;
  * and the device claim. Flink creates this function once per subtask and calls it every superstep, so
  * the fields survive. Both are created in the first superstep, the only one that reads the shard input
  * (later supersteps leave Flink's cached copy unread), restored from the checkpoint choose-checkpoint
- * picked, if any. They are released when training finishes, and also when an attempt fails or is
- * cancelled: Flink calls {@link #close} after a superstep that threw, and the job's class-loader release
- * hook covers a cancel between supersteps. Flink restarts a job in the same TaskManager JVM, so nothing
+ * picked, if any; a fresh start loads {@code --init-weights} into the replica first ({@link InitialWeights}).
+ * They are released when training finishes, and also when an attempt fails or is cancelled: Flink calls
+ * {@link #close} after a superstep that threw, and the job's class-loader release hook covers a cancel
+ * between supersteps. Flink restarts a job in the same TaskManager JVM, so nothing
  * of a failed attempt may stay claimed.
  *
  * <p>Device: before creating the replica, the subtask claims the least-used accelerator of its host
@@ -107,8 +110,11 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
         getRuntimeContext().registerUserCodeClassLoaderReleaseHookIfAbsent(
                 "flink-ddp-train-round-" + slot + "-" + getRuntimeContext().getTaskInfo().getAttemptNumber(), this::release);
         device = DeviceBinding.claimForCurrentThread();
-        session = new SlotSession(settings, slot, classNames, listing, startMillis, Networks.build(settings, classNames.size()),
-                shard, resumeFrom, progress);
+        ComputationGraph net = Networks.build(settings, classNames.size());
+        if (resumeFrom.isEmpty()) {
+            settings.initWeights().ifPresent(uri -> InitialWeights.load(uri, net));
+        }
+        session = new SlotSession(settings, slot, classNames, listing, startMillis, net, shard, resumeFrom, progress);
     }
 
     /** After a superstep that threw (or was cancelled), Flink still closes the function: release what the attempt holds. */
