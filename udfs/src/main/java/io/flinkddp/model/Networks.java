@@ -1,6 +1,9 @@
 package io.flinkddp.model;
 
 import io.flinkddp.config.TrainingSettings;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -18,6 +21,7 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -58,6 +62,33 @@ public final class Networks {
         ComputationGraph net = new ComputationGraph(conf);
         net.init();
         return net;
+    }
+
+    /** The stages {@code --freeze} names, in order: freezing one freezes those before it too. */
+    public static final List<String> STAGES = List.of("none", "stem", "layer1", "layer2", "layer3", "layer4");
+
+    /**
+     * The vertices of a ResNet built here that {@code --freeze stage} freezes: the stem (conv1, bn1,
+     * relu1, maxpool) and every bottleneck of layer1 up to the named stage; none for "none".
+     */
+    public static Set<String> frozenVertices(ComputationGraph net, String stage) {
+        int upTo = STAGES.indexOf(stage);
+        if (upTo < 0) {
+            throw new IllegalArgumentException("--freeze must be one of " + STAGES + ", got " + stage);
+        }
+        Set<String> frozen = new HashSet<>();
+        for (GraphVertex vertex : net.getVertices()) {
+            String name = vertex.getVertexName();
+            int stageOf = name.startsWith("layer") ? 1 + Integer.parseInt(name.substring(5, name.indexOf('.')))
+                    : List.of("conv1", "bn1", "relu1", "maxpool").contains(name) ? 1 : Integer.MAX_VALUE;
+            if (stageOf <= upTo) {
+                frozen.add(name);
+            }
+        }
+        if (upTo > 0 && !frozen.contains("bn1")) {
+            throw new IllegalArgumentException("--freeze " + stage + " needs --model resnet50");
+        }
+        return frozen;
     }
 
     public static ComputationGraphConfiguration resNet50(int numClasses, int imageSize, long seed, double lr, double momentum) {

@@ -2,6 +2,7 @@ package io.flinkddp.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
@@ -17,16 +18,34 @@ public final class ParamLayout {
 
     private final long numParams;
     private final List<long[]> statisticRanges;
+    private final long trainedFrom;
 
-    private ParamLayout(long numParams, List<long[]> statisticRanges) {
+    private ParamLayout(long numParams, List<long[]> statisticRanges, long trainedFrom) {
         this.numParams = numParams;
         this.statisticRanges = List.copyOf(statisticRanges);
+        this.trainedFrom = trainedFrom;
     }
 
     public static ParamLayout of(ComputationGraph net) {
+        return of(net, Set.of());
+    }
+
+    /** With {@code frozen} layers, which must come first in the vector (a network's leading stages do). */
+    public static ParamLayout of(ComputationGraph net, Set<String> frozen) {
         INDArray flat = net.params();
         List<long[]> ranges = new ArrayList<>();
+        long frozenEnd = 0;
+        long trainedFrom = flat.length();
         for (Layer layer : net.getLayers()) {
+            String name = layer.conf().getLayer().getLayerName();
+            for (INDArray view : layer.paramTable().values()) {
+                long start = view.offset() - flat.offset();
+                if (frozen.contains(name)) {
+                    frozenEnd = Math.max(frozenEnd, start + view.length());
+                } else {
+                    trainedFrom = Math.min(trainedFrom, start);
+                }
+            }
             if (!(layer instanceof BatchNormalization)) {
                 continue;
             }
@@ -39,7 +58,15 @@ public final class ParamLayout {
                 }
             }
         }
-        return new ParamLayout(flat.length(), ranges);
+        if (frozenEnd > trainedFrom) {
+            throw new IllegalArgumentException("frozen layers must lead the parameter vector: " + frozen);
+        }
+        return new ParamLayout(flat.length(), ranges, frozen.isEmpty() ? 0 : trainedFrom);
+    }
+
+    /** Where the trained parameters start: everything before belongs to frozen layers, which are never updated or sent. */
+    public long trainedFrom() {
+        return trainedFrom;
     }
 
     public long numParams() {

@@ -4,6 +4,7 @@ import io.flinkddp.model.kernels.CpuKernels;
 import io.flinkddp.model.kernels.NativeGraph;
 import io.flinkddp.train.Payload;
 import java.nio.FloatBuffer;
+import java.util.Set;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -40,8 +41,13 @@ public final class Replica {
     private long gradientNanos;
 
     public Replica(ComputationGraph net) {
+        this(net, Set.of());
+    }
+
+    /** A replica whose {@code frozen} vertices are neither trained nor updated (see {@link NativeGraph}); they lead the parameter vector. */
+    public Replica(ComputationGraph net, Set<String> frozen) {
         this.net = net;
-        this.layout = ParamLayout.of(net);
+        this.layout = ParamLayout.of(net, frozen);
         long n = layout.numParams();
         this.params = net.params().reshape(n);
         if (net.getFlattenedGradients() == null) {
@@ -52,7 +58,7 @@ public final class Replica {
         this.sum = new GradientSum(params.dataType(), n);
         this.gradientSum = sum.values();
         this.scaledVelocity = Nd4j.zeros(params.dataType(), n);
-        this.kernels = new NativeGraph(net);
+        this.kernels = new NativeGraph(net, frozen);
     }
 
     /** Nanoseconds spent in {@link #computeGradient}'s forward and backward passes so far. */

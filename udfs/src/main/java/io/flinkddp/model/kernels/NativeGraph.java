@@ -45,6 +45,7 @@ public final class NativeGraph {
     private final Map<String, Integer> consumers = new HashMap<>();
     private final Set<String> inPlace = new HashSet<>();
     private final ClassifierNode classifier;
+    private final Set<String> frozen;
     private final ArrayPool pool = new ArrayPool();
     /** During a step: how many consumers or backward passes still hold each activation. */
     private IdentityHashMap<INDArray, Integer> holds;
@@ -53,6 +54,16 @@ public final class NativeGraph {
     private Map<String, long[]> profile;
 
     public NativeGraph(ComputationGraph net) {
+        this(net, Set.of());
+    }
+
+    /**
+     * With {@code frozen} vertices: they run in inference mode in training too (batch norm on its running
+     * statistics, which stay as they are, as torch's {@code eval()} on them), keep nothing, and the
+     * backward stops before them, so their gradient entries stay as they were (zero).
+     */
+    public NativeGraph(ComputationGraph net, Set<String> frozen) {
+        this.frozen = Set.copyOf(frozen);
         ComputationGraphConfiguration conf = net.getConfiguration();
         if (conf.getNetworkInputs().size() != 1 || conf.getNetworkOutputs().size() != 1) {
             throw new IllegalArgumentException("only graphs with one input and one output run natively");
@@ -95,6 +106,9 @@ public final class NativeGraph {
         grads.put(classifier.name, dLogits);
         for (int i = nodes.size() - 1; i >= 0; i--) {
             GraphNode node = nodes.get(i);
+            if (frozen.contains(node.name)) {
+                continue;
+            }
             INDArray dOut = grads.remove(node.name);
             long t0 = System.nanoTime();
             INDArray[] dIn = node.backward(dOut);
@@ -105,7 +119,7 @@ public final class NativeGraph {
             node.kept().forEach(this::drop);
             node.release();
             for (int j = 0; j < dIn.length; j++) {
-                if (node.inputs[j].equals(input)) {
+                if (node.inputs[j].equals(input) || frozen.contains(node.inputs[j])) {
                     free(dIn[j]);
                 } else {
                     INDArray existing = grads.putIfAbsent(node.inputs[j], dIn[j]);
@@ -143,11 +157,12 @@ public final class NativeGraph {
                 in[j] = values.get(node.inputs[j]);
             }
             long t0 = System.nanoTime();
-            out = node.forward(in, training, inPlace.contains(node.name));
+            boolean trains = training && !frozen.contains(node.name);
+            out = node.forward(in, trains, inPlace.contains(node.name));
             charge(node, 0, t0);
             values.put(node.name, out);
             hold(out, consumers.getOrDefault(node.name, 0));
-            if (training) {
+            if (trains) {
                 node.kept().forEach(k -> hold(k, 1));
             }
             for (INDArray a : in) {
