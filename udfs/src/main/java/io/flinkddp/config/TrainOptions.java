@@ -57,11 +57,18 @@ public interface TrainOptions extends CommonOptions {
                     + " saved by torch.save (.pth), or the model.zip of an earlier run; a classifier of another class count stays"
                     + " fresh. none: random.", NONE)
             .check(v -> !v.isBlank(), "must be a URI or none").shapingTraining();
+    /** The stages {@link #FREEZE} names, in network order: freezing one freezes those before it too. */
+    List<String> FREEZE_STAGES = List.of(NONE, "stem", "layer1", "layer2", "layer3", "layer4");
+    Option<String> FREEZE = Option.choice("freeze",
+            "Fine-tuning (resnet50): freeze the network up to this stage (stem = conv1, bn1; layer1..layer4 include the stages"
+                    + " before): frozen layers are not trained, not updated and not sent between slots, and their batch norms keep"
+                    + " their running statistics (as eval() on them in PyTorch).", FREEZE_STAGES.toArray(new String[0]))
+            .shapingTraining();
     Option<Boolean> DRY_RUN = Option.flag("dry-run", "List the data and the split, build the model, write summary.json; train nothing.");
 
     List<Option<?>> TRAINING = List.of(EPOCHS, LR, MOMENTUM, LR_PATIENCE, LR_FACTOR, SEED, TRAIN_FRACTION, SUBSET, MODEL,
             CHUNK_FLOATS, CHECKPOINT_EVERY_ROUNDS, KEEP_CHECKPOINTS, LOCAL_STEPS, ACCUMULATE, IMAGE_CACHE_MB, WIRE_PRECISION, INIT_WEIGHTS,
-            DRY_RUN);
+            FREEZE, DRY_RUN);
 
     default int epochs() {
         return get(EPOCHS);
@@ -128,6 +135,11 @@ public interface TrainOptions extends CommonOptions {
     }
 
     /** The URI of {@link #INIT_WEIGHTS}, empty for a random initialisation. */
+    /** The stage {@code --freeze} names ("none": nothing frozen). */
+    default String freeze() {
+        return get(FREEZE);
+    }
+
     default Optional<String> initWeights() {
         String uri = get(INIT_WEIGHTS);
         return uri.equals(NONE) ? Optional.empty() : Optional.of(uri);

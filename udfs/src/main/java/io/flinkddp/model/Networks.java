@@ -1,5 +1,6 @@
 package io.flinkddp.model;
 
+import io.flinkddp.config.TrainOptions;
 import io.flinkddp.config.TrainingSettings;
 import java.util.HashSet;
 import java.util.List;
@@ -64,17 +65,14 @@ public final class Networks {
         return net;
     }
 
-    /** The stages {@code --freeze} names, in order: freezing one freezes those before it too. */
-    public static final List<String> STAGES = List.of("none", "stem", "layer1", "layer2", "layer3", "layer4");
-
     /**
      * The vertices of a ResNet built here that {@code --freeze stage} freezes: the stem (conv1, bn1,
      * relu1, maxpool) and every bottleneck of layer1 up to the named stage; none for "none".
      */
     public static Set<String> frozenVertices(ComputationGraph net, String stage) {
-        int upTo = STAGES.indexOf(stage);
+        int upTo = TrainOptions.FREEZE_STAGES.indexOf(stage);
         if (upTo < 0) {
-            throw new IllegalArgumentException("--freeze must be one of " + STAGES + ", got " + stage);
+            throw new IllegalArgumentException("--freeze must be one of " + TrainOptions.FREEZE_STAGES + ", got " + stage);
         }
         Set<String> frozen = new HashSet<>();
         for (GraphVertex vertex : net.getVertices()) {

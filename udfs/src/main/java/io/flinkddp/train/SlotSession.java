@@ -53,6 +53,12 @@ public final class SlotSession implements AutoCloseable {
                 Path.of(System.getProperty("java.io.tmpdir")), settings.seed(), slot, settings.cropPixels(), classNames.size());
         this.trainer = new SlotTrainer(settings, slot, net, images, progress);
         this.clock = new RoundClock(progress);
+        long total = trainer.replica().numParams();
+        long sent = total - trainer.replica().layout().trainedFrom();
+        if (slot == 0 && sent < total) {
+            LOG.info("--freeze {}: a round sends {} of the {} parameters per slot and payload ({}% of the bytes), frozen layers stay"
+                    + " as loaded", settings.freeze(), sent, total, Math.round(100.0 * sent / total));
+        }
         resumeFrom.ifPresent(state -> {
             trainer.restore(state);
             LOG.info("slot {} resumes from the checkpoint of step {} ({} epochs done)", slot, state.stepsApplied(),

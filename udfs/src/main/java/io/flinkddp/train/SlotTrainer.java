@@ -3,6 +3,7 @@ package io.flinkddp.train;
 import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.data.InvalidDataException;
 import io.flinkddp.model.BatchStats;
+import io.flinkddp.model.Networks;
 import io.flinkddp.model.Replica;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,8 +31,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * {@link #restore}d from one goes on with the next step: its first round evaluates the epoch if the
  * checkpoint's step ended one, then computes the next work.
  *
- * <p>Keeps, for its lifetime: the replica, the {@link TrainingShard} (closed by {@link #close}), the
- * ledger of epochs and the step counter.
+ * <p>Keeps: the replica (its frozen stages, {@code --freeze}, neither sent nor updated), the {@link TrainingShard}
+ * (closed by {@link #close}), the ledger of epochs and the step counter.
  */
 public final class SlotTrainer implements AutoCloseable {
 
@@ -58,11 +59,11 @@ public final class SlotTrainer implements AutoCloseable {
     public SlotTrainer(TrainingSettings settings, int slot, ComputationGraph net, TrainingShard shard, TrainingProgress progress) {
         this.settings = settings;
         this.slot = slot;
-        this.replica = new Replica(net);
+        this.replica = new Replica(net, Networks.frozenVertices(net, settings.freeze()));
         this.shard = shard;
         this.progress = progress;
         this.rule = UpdateRule.of(settings.localSteps(), settings.accumulate());
-        this.layout = new ChunkLayout(replica.numParams(), settings.gradientChunkFloats());
+        this.layout = ChunkLayout.between(replica.layout().trainedFrom(), replica.numParams(), settings.gradientChunkFloats());
         this.schedule = EpochSchedule.unknown(settings.epochs(), settings.batchSizePerSlot(), rule.minibatchesPerRound());
         this.ledger = new EpochLedger(settings, progress);
     }
@@ -220,9 +221,8 @@ public final class SlotTrainer implements AutoCloseable {
         }
     }
 
-    /** Frees the shard's spill file. */
     @Override
-    public void close() {
+    public void close() { // frees the shard's spill file
         shard.close();
     }
 

@@ -75,8 +75,8 @@ class TrainingSettingsTest {
     void theOptionsThatShapeTrainingAreTheOnesOldCheckpointsRecorded() {
         TrainingSettings settings = parse(Map.of(), "--crop", "64", "--wire-precision", "bf16");
         assertEquals(List.of("slots", "batch-size", "resize", "crop", "lr", "momentum", "lr-patience", "lr-factor", "seed",
-                "train-fraction", "subset", "model", "local-steps", "accumulate", "wire-precision", "init-weights"),
-                List.copyOf(settings.trainingShape().keySet()));
+                "train-fraction", "subset", "model", "local-steps", "accumulate", "wire-precision", "init-weights",
+                "freeze"), List.copyOf(settings.trainingShape().keySet()));
         assertEquals(TrainingSettings.INIT_WEIGHTS.defaultText(), settings.trainingShape().get("init-weights"),
                 "a manifest without init-weights (older than the option) reads as its default, so it still resumes");
         assertTrue(settings.initWeights().isEmpty());
@@ -107,6 +107,8 @@ class TrainingSettingsTest {
                 () -> TrainingSettings.parse(Map.of(), new String[0], null, "runs/x"));
         assertEquals("--data is required, got null", noData.getMessage());
         assertEquals("--resize must be at least --crop (64), got 40", error("--crop", "64", "--resize", "40"));
+        assertEquals("--freeze layer2 needs --model resnet50, got cnn-small", error("--freeze", "layer2", "--model", "cnn-small"));
+        assertEquals("--freeze must be none or stem or layer1 or layer2 or layer3 or layer4, got layer5", error("--freeze", "layer5"));
         assertEquals("--dry-run must be true or false, got 'yes'", error("--dry-run=yes"));
         assertEquals("--accumulate and --local-steps do not combine, got 2 and 2: choose one",
                 error("--accumulate", "2", "--local-steps", "2"));
