@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code --init-weights} through the whole job on a MiniCluster with 2 slots: at a learning rate too
  * small to move a float32 weight, the trained model is the one the run started from, on both replicas;
  * weights of another network stop the run before it is submitted, with exit code 2 and one line naming
- * the entry.
+ * the entry; with --freeze the frozen stages keep the loaded weights exactly.
  */
 class InitWeightsITCase {
 
@@ -44,6 +44,32 @@ class InitWeightsITCase {
         var summary = new ObjectMapper().readTree(output.resolve("summary.json").toFile());
         assertTrue(summary.get("replicas_identical").asBoolean(), summary.toString());
         assertEquals(uri, summary.get("settings").get("init-weights").asText(), summary.toString());
+    }
+
+    /** Fine-tuning: stages frozen by --freeze keep the loaded weights and batch-norm statistics bit for bit; the rest trains. */
+    @Test
+    void frozenStagesKeepTheLoadedWeightsOnEveryReplica() throws Exception {
+        Path data = EquivalenceITCase.writeTwoClassImages(temp.resolve("data"), 8);
+        ComputationGraph earlier = fresh(Networks.resNet50(2, 32, 99, 0.05, 0.9));
+        Path output = temp.resolve("frozen");
+        TrainingSettings settings = EquivalenceITCase.settings(data, output, 2, 4, "--epochs", "1", "--model", "resnet50",
+                "--init-weights", save(earlier, "resnet50.zip"), "--freeze", "layer3");
+        TrainJob.train(TrainLocal.localEnvironment(null, settings), settings);
+
+        ComputationGraph trained = EquivalenceITCase.model(output);
+        long trainedFrom = io.flinkddp.model.ParamLayout.of(trained, Networks.frozenVertices(trained, "layer3")).trainedFrom();
+        float[] want = earlier.params().toFloatVector();
+        float[] got = trained.params().toFloatVector();
+        for (int i = 0; i < trainedFrom; i++) {
+            assertEquals(want[i], got[i], 0f, "frozen parameter " + i);
+        }
+        int moved = 0;
+        for (int i = (int) trainedFrom; i < want.length; i++) {
+            moved += want[i] != got[i] ? 1 : 0;
+        }
+        assertTrue(moved > (want.length - trainedFrom) / 2, "layer4 and fc train: " + moved + " of " + (want.length - trainedFrom) + " moved");
+        var summary = new ObjectMapper().readTree(output.resolve("summary.json").toFile());
+        assertTrue(summary.get("replicas_identical").asBoolean(), summary.toString());
     }
 
     @Test
