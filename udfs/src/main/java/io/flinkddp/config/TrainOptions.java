@@ -10,7 +10,7 @@ public interface TrainOptions extends CommonOptions {
 
     String RESNET50 = "resnet50";
     String CNN_SMALL = "cnn-small";
-    /** {@link #INIT_WEIGHTS}'s value for "no file: random initialisation". */
+    /** {@link #INIT_WEIGHTS}' and {@link #CLASS_INDEX}'s value for "no file": random initialisation, folder order. */
     String NONE = "none";
 
     Option<Integer> EPOCHS = Option.integer("epochs", "Passes over the largest training shard.", 100)
@@ -57,11 +57,18 @@ public interface TrainOptions extends CommonOptions {
                     + " saved by torch.save (.pth), or the model.zip of an earlier run; a classifier of another class count stays"
                     + " fresh. none: random.", NONE)
             .check(v -> !v.isBlank(), "must be a URI or none").shapingTraining();
+    Option<String> CLASS_INDEX = Option.text("class-index",
+            "Label each class folder with its class in this index (file://, s3://, hdfs://) and give the classifier the index's"
+                    + " class count: a Python dict {0: 'tench, Tinca tinca', ...} (imagenet1000_clsidx_to_labels.txt), one class name"
+                    + " per line, or 'n01440764 tench, Tinca tinca' per line, in index order. A folder n02085620-Chihuahua maps by"
+                    + " its wnid if the index has wnids, else to the class one of whose comma-separated names is Chihuahua (any case,"
+                    + " _ as space). none: classes are the folders in name order.", NONE)
+            .check(v -> !v.isBlank(), "must be a URI or none").shapingTraining();
     Option<Boolean> DRY_RUN = Option.flag("dry-run", "List the data and the split, build the model, write summary.json; train nothing.");
 
     List<Option<?>> TRAINING = List.of(EPOCHS, LR, MOMENTUM, LR_PATIENCE, LR_FACTOR, SEED, TRAIN_FRACTION, SUBSET, MODEL,
             CHUNK_FLOATS, CHECKPOINT_EVERY_ROUNDS, KEEP_CHECKPOINTS, LOCAL_STEPS, ACCUMULATE, IMAGE_CACHE_MB, WIRE_PRECISION, INIT_WEIGHTS,
-            DRY_RUN);
+            CLASS_INDEX, DRY_RUN);
 
     default int epochs() {
         return get(EPOCHS);
@@ -130,6 +137,12 @@ public interface TrainOptions extends CommonOptions {
     /** The URI of {@link #INIT_WEIGHTS}, empty for a random initialisation. */
     default Optional<String> initWeights() {
         String uri = get(INIT_WEIGHTS);
+        return uri.equals(NONE) ? Optional.empty() : Optional.of(uri);
+    }
+
+    /** The URI of {@link #CLASS_INDEX}, empty when the classes are the folders in name order. */
+    default Optional<String> classIndex() {
+        String uri = get(CLASS_INDEX);
         return uri.equals(NONE) ? Optional.empty() : Optional.of(uri);
     }
 
