@@ -167,27 +167,11 @@ public final class TrainJob {
         }
         newest.ifPresent(checkpoint -> LOG.info("{} holds checkpoints (the newest: step {}, {} epochs done): the run resumes from the newest intact one",
                 settings.output(), checkpoint.stepsApplied(), checkpoint.epochsCompleted()));
-        List<String> folders;
-        try {
-            folders = ClassFolders.list(settings.data());
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof InvalidDataException) {
-                throw (InvalidDataException) e;
-            }
-            throw StorageErrors.describe("--data", settings.data(), e, flinkConf);
-        }
+        List<String> folders = StorageErrors.access("--data", settings.data(), flinkConf, () -> ClassFolders.list(settings.data()));
         ClassLabels classes = ClassLabels.ofFolders(folders);
         if (settings.classIndex().isPresent()) {
             String uri = settings.classIndex().get();
-            ClassIndex index;
-            try {
-                index = ClassIndex.read(uri);
-            } catch (IOException | RuntimeException e) {
-                if (e instanceof InvalidSettingsException) {
-                    throw (InvalidSettingsException) e;
-                }
-                throw StorageErrors.describe("--class-index", uri, e, flinkConf);
-            }
+            ClassIndex index = StorageErrors.access("--class-index", uri, flinkConf, () -> ClassIndex.read(uri));
             classes = index.mapFolders(folders);
             LOG.info("--class-index {}: each of the {} class folders labelled with one of its {} classes", uri, folders.size(),
                     index.size());

@@ -2,6 +2,7 @@ package io.flinkddp.job;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,7 +28,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * the seed's dict format and two Stanford-Dogs-like folders: the classifier has 1000 outputs, the
  * folders' images train their ImageNet classes (151 and 230, whose biases alone rise), {@code labels.txt}
  * lists "index TAB folder"; with {@code --init-weights} of a 1000-class model the whole head loads; a
- * folder the index lacks stops the run before it is submitted, with one line.
+ * folder the index lacks, or an index that is not there, stops the run before it is submitted, with one line.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ClassIndexITCase {
@@ -88,6 +89,17 @@ class ClassIndexITCase {
         assertEquals(2, run.exitCode(), run.err());
         assertEquals("error: --class-index " + index + ": 1 folder does not map to one class: n02099999-Foo (no class)",
                 run.err().strip());
+    }
+
+    @Test
+    void aMissingIndexIsOneLineNamingIt() throws Exception {
+        Path data = dogs(CHIHUAHUA, SHELTIE);
+        String missing = temp.resolve("no-such-index.txt").toUri().toString();
+        JobRunner run = JobRunner.run("--data", data.toUri().toString(), "--output", temp.resolve("refused").toUri().toString(),
+                "--model", "cnn-small", "--crop", "32", "--class-index", missing);
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().startsWith("error: cannot access --class-index " + missing + ": FileNotFoundException"), run.err());
+        assertEquals(1, run.err().lines().count(), run.err());
     }
 
     /** Two classes of images in folders named as Stanford Dogs names them. */
