@@ -1,19 +1,40 @@
 package io.flinkddp.job;
 
+import io.flinkddp.config.InvalidSettingsException;
 import io.flinkddp.data.InvalidDataException;
+import java.io.IOException;
 import java.net.URI;
 import java.util.Locale;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.util.ExceptionUtils;
 
 /**
- * Turns a failed access to {@code --data} or {@code --output} into one line that says what was
+ * Turns a failed access to {@code --data}, {@code --output} or {@code --class-index} into one line that says what was
  * accessed (for s3://, the bucket and the endpoint), what went wrong and what to check, instead of a
  * Hadoop stack trace.
  */
 final class StorageErrors {
 
     private StorageErrors() {
+    }
+
+    /** What {@link #access} runs: a read of storage. */
+    interface Read<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * The result of {@code read}; a storage failure becomes {@link #describe}'s one line, while our own
+     * {@link InvalidDataException} and {@link InvalidSettingsException} (which name their culprit) pass as they are.
+     */
+    static <T> T access(String option, String uri, Configuration conf, Read<T> read) {
+        try {
+            return read.run();
+        } catch (InvalidDataException | InvalidSettingsException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw describe(option, uri, e, conf);
+        }
     }
 
     /**

@@ -4,10 +4,12 @@ import io.flinkddp.config.InvalidSettingsException;
 import io.flinkddp.config.CommandLine;
 import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.data.ClassFolders;
+import io.flinkddp.data.ClassLabels;
 import io.flinkddp.data.DecodedImage;
 import io.flinkddp.data.InvalidDataException;
 import io.flinkddp.data.ListingSummary;
 import io.flinkddp.data.SplitImage;
+import io.flinkddp.data.classindex.ClassIndex;
 import io.flinkddp.functions.AssignSplit;
 import io.flinkddp.functions.ByChunk;
 import io.flinkddp.functions.ChooseCheckpoint;
@@ -93,13 +95,13 @@ public final class TrainJob {
      */
     public static JobExecutionResult train(ExecutionEnvironment env, TrainingSettings settings) throws Exception {
         long startMillis = System.currentTimeMillis();
-        List<String> classes = checkStorage(settings, env.getConfiguration());
+        ClassLabels classes = checkStorage(settings, env.getConfiguration());
         int slots = settings.slots();
 
         // List each class folder on a TaskManager, then split on paths alone (deterministic). Split and
         // summarize are all-group-reduces, which Flink always runs with parallelism 1, even when they
         // feed an iteration (whose step function would otherwise impose its own parallelism).
-        DataSet<SplitImage> images = env.fromCollection(ClassFolders.indexed(classes)).name("class-folders")
+        DataSet<SplitImage> images = env.fromCollection(classes.classFolders()).name("class-folders")
                 .flatMap(new ListImages(settings.data())).name("list-images")
                 .reduceGroup(new AssignSplit(settings)).setParallelism(1).name("split");
         DataSet<ListingSummary> listing = images.reduceGroup(new SummarizeListing(settings.data(), classes, slots))
@@ -137,11 +139,12 @@ public final class TrainJob {
     /**
      * Checks, on the client and before the job starts, that {@code --output} holds no finished run (or
      * one to train on for more epochs), that its checkpoints, if any, were written with these settings,
-     * that {@code --data} can be listed and that {@code --init-weights}, if a fresh start reads it, fits the
-     * network; returns the class folder names. Storage failures (wrong credentials, missing bucket, server
-     * down) become one line naming what failed and where.
+     * that {@code --data} can be listed, that every class folder maps to one class of {@code --class-index}
+     * (if given) and that {@code --init-weights}, if a fresh start reads it, fits the network; returns the
+     * class folders with their labels. Storage failures (wrong credentials, missing bucket, server down)
+     * become one line naming what failed and where.
      */
-    private static List<String> checkStorage(TrainingSettings settings, ReadableConfig conf) {
+    private static ClassLabels checkStorage(TrainingSettings settings, ReadableConfig conf) {
         Configuration flinkConf = Configuration.fromMap(conf.toMap());
         RunOutputs outputs = new RunOutputs(settings.output());
         boolean finished;
@@ -164,17 +167,17 @@ public final class TrainJob {
         }
         newest.ifPresent(checkpoint -> LOG.info("{} holds checkpoints (the newest: step {}, {} epochs done): the run resumes from the newest intact one",
                 settings.output(), checkpoint.stepsApplied(), checkpoint.epochsCompleted()));
-        List<String> classes;
-        try {
-            classes = ClassFolders.list(settings.data());
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof InvalidDataException) {
-                throw (InvalidDataException) e;
-            }
-            throw StorageErrors.describe("--data", settings.data(), e, flinkConf);
+        List<String> folders = StorageErrors.access("--data", settings.data(), flinkConf, () -> ClassFolders.list(settings.data()));
+        ClassLabels classes = ClassLabels.ofFolders(folders);
+        if (settings.classIndex().isPresent()) {
+            String uri = settings.classIndex().get();
+            ClassIndex index = StorageErrors.access("--class-index", uri, flinkConf, () -> ClassIndex.read(uri));
+            classes = index.mapFolders(folders);
+            LOG.info("--class-index {}: each of the {} class folders labelled with one of its {} classes", uri, folders.size(),
+                    index.size());
         }
         if (newest.isEmpty() && settings.initWeights().isPresent()) {  // here, not in train-round after every image is decoded
-            InitialWeights.load(settings.initWeights().get(), Networks.build(settings, classes.size()));
+            InitialWeights.load(settings.initWeights().get(), Networks.build(settings, classes.numClasses()));
         }
         return classes;
     }

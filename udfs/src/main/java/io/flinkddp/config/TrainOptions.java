@@ -10,7 +10,7 @@ public interface TrainOptions extends CommonOptions {
 
     String RESNET50 = "resnet50";
     String CNN_SMALL = "cnn-small";
-    /** {@link #INIT_WEIGHTS}'s value for "no file: random initialisation". */
+    /** {@link #INIT_WEIGHTS}' and {@link #CLASS_INDEX}'s value for "no file": random initialisation, folder order. */
     String NONE = "none";
 
     Option<Integer> EPOCHS = Option.integer("epochs", "Passes over the largest training shard.", 100)
@@ -57,6 +57,13 @@ public interface TrainOptions extends CommonOptions {
                     + " saved by torch.save (.pth), or the model.zip of an earlier run; a classifier of another class count stays"
                     + " fresh. none: random.", NONE)
             .check(v -> !v.isBlank(), "must be a URI or none").shapingTraining();
+    Option<String> CLASS_INDEX = Option.text("class-index",
+            "Label each class folder with its class in this index (file://, s3://, hdfs://) and give the classifier the index's"
+                    + " class count: a Python dict {0: 'tench, Tinca tinca', ...} (imagenet1000_clsidx_to_labels.txt), one class name"
+                    + " per line, or 'n01440764 tench, Tinca tinca' per line, in index order. A folder n02085620-Chihuahua maps by"
+                    + " its wnid if the index has wnids, else to the class one of whose comma-separated names is Chihuahua (any case,"
+                    + " _ as space). none: classes are the folders in name order.", NONE)
+            .check(v -> !v.isBlank(), "must be a URI or none").shapingTraining();
     /** The stages {@link #FREEZE} names, in network order: freezing one freezes those before it too. */
     List<String> FREEZE_STAGES = List.of(NONE, "stem", "layer1", "layer2", "layer3", "layer4");
     Option<String> FREEZE = Option.choice("freeze",
@@ -68,7 +75,7 @@ public interface TrainOptions extends CommonOptions {
 
     List<Option<?>> TRAINING = List.of(EPOCHS, LR, MOMENTUM, LR_PATIENCE, LR_FACTOR, SEED, TRAIN_FRACTION, SUBSET, MODEL,
             CHUNK_FLOATS, CHECKPOINT_EVERY_ROUNDS, KEEP_CHECKPOINTS, LOCAL_STEPS, ACCUMULATE, IMAGE_CACHE_MB, WIRE_PRECISION, INIT_WEIGHTS,
-            FREEZE, DRY_RUN);
+            CLASS_INDEX, FREEZE, DRY_RUN);
 
     default int epochs() {
         return get(EPOCHS);
@@ -142,6 +149,12 @@ public interface TrainOptions extends CommonOptions {
 
     default Optional<String> initWeights() {
         String uri = get(INIT_WEIGHTS);
+        return uri.equals(NONE) ? Optional.empty() : Optional.of(uri);
+    }
+
+    /** The URI of {@link #CLASS_INDEX}, empty when the classes are the folders in name order. */
+    default Optional<String> classIndex() {
+        String uri = get(CLASS_INDEX);
         return uri.equals(NONE) ? Optional.empty() : Optional.of(uri);
     }
 

@@ -10,7 +10,7 @@ import org.apache.flink.core.fs.Path;
 
 /**
  * The class folders directly below an image-set root, sorted by name: their index is the class index
- * (as torchvision's ImageFolder). This is the only listing the client does; images are listed on the
+ * (as torchvision's ImageFolder), unless a {@code --class-index} labels them ({@link ClassLabels}). This is the only listing the client does; images are listed on the
  * TaskManagers. Hidden folders (starting with . or _) are not classes.
  */
 public final class ClassFolders {
@@ -43,13 +43,5 @@ public final class ClassFolders {
         }
         names.sort(null);
         return names;
-    }
-
-    public static List<ClassFolder> indexed(List<String> names) {
-        List<ClassFolder> folders = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++) {
-            folders.add(new ClassFolder(i, names.get(i)));
-        }
-        return folders;
     }
 }

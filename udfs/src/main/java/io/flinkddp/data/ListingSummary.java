@@ -1,10 +1,9 @@
 package io.flinkddp.data;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the listing and the split found: images per class, and how many train, validate or fall
+ * What the listing and the split found: images per class (by label), and how many train, validate or fall
  * outside the subset. {@link #validate} stops the job before training when the set cannot be used.
  * Flink POJO, broadcast to the training slots.
  */
@@ -37,33 +36,28 @@ public class ListingSummary {
      *
      * @throws InvalidDataException naming the root when no image was found
      */
-    public static ListingSummary only(List<ListingSummary> summaries, String root, List<String> classNames) {
+    public static ListingSummary only(List<ListingSummary> summaries, String root, ClassLabels classes) {
         if (summaries.isEmpty()) {
             throw new InvalidDataException("no images (.jpg, .jpeg, .png) found under " + root
-                    + " in its " + classNames.size() + " class folders");
+                    + " in its " + classes.folders().size() + " class folders");
         }
         return summaries.get(0);
     }
 
-    public List<String> emptyClasses(List<String> classNames) {
-        List<String> empty = new ArrayList<>();
-        for (int c = 0; c < imagesPerClass.length; c++) {
-            if (imagesPerClass[c] == 0) {
-                empty.add(classNames.get(c));
-            }
-        }
-        return empty;
+    /** The class folders without images. */
+    public List<String> emptyClasses(ClassLabels classes) {
+        return classes.emptyFolders(imagesPerClass);
     }
 
     /** @throws InvalidDataException when there are no images, fewer than two classes with images, or too few images for the slots */
-    public void validate(String root, List<String> classNames, int slots) {
+    public void validate(String root, ClassLabels classes, int slots) {
         if (found == 0) {
-            only(List.of(), root, classNames);
+            only(List.of(), root, classes);
         }
-        long classesWithImages = imagesPerClass.length - emptyClasses(classNames).size();
+        long classesWithImages = classes.folders().size() - emptyClasses(classes).size();
         if (classesWithImages < 2) {
             throw new InvalidDataException("need images in at least two class folders under " + root
-                    + ", found them in " + classesWithImages + " (empty: " + emptyClasses(classNames) + ")");
+                    + ", found them in " + classesWithImages + " (empty: " + emptyClasses(classes) + ")");
         }
         if (train < slots || validation < slots) {
             throw new InvalidDataException("--slots " + slots + " is more than the shards have images: "

@@ -1,5 +1,6 @@
 package io.flinkddp.functions;
 
+import io.flinkddp.data.ClassLabels;
 import io.flinkddp.data.ListingSummary;
 import io.flinkddp.data.SplitImage;
 import java.util.ArrayList;
@@ -19,12 +20,12 @@ public class SummarizeListing implements GroupReduceFunction<SplitImage, Listing
     private static final Logger LOG = LoggerFactory.getLogger(SummarizeListing.class);
 
     private final String root;
-    private final List<String> classNames;
+    private final ClassLabels classes;
     private final int slots;
 
-    public SummarizeListing(String root, List<String> classNames, int slots) {
+    public SummarizeListing(String root, ClassLabels classes, int slots) {
         this.root = root;
-        this.classNames = new ArrayList<>(classNames);
+        this.classes = classes;
         this.slots = slots;
     }
 
@@ -32,13 +33,13 @@ public class SummarizeListing implements GroupReduceFunction<SplitImage, Listing
     public void reduce(Iterable<SplitImage> images, Collector<ListingSummary> out) {
         List<SplitImage> all = new ArrayList<>();
         images.forEach(all::add);
-        ListingSummary summary = ListingSummary.of(all, classNames.size());
-        summary.validate(root, classNames, slots);
-        List<String> empty = summary.emptyClasses(classNames);
+        ListingSummary summary = ListingSummary.of(all, classes.numClasses());
+        summary.validate(root, classes, slots);
+        List<String> empty = summary.emptyClasses(classes);
         if (!empty.isEmpty()) {
             LOG.warn("class folders without images under {}: {}", root, empty);
         }
-        LOG.info("found {} images in {} classes under {}: {} train, {} validation", summary.found, classNames.size(),
+        LOG.info("found {} images in {} class folders under {}: {} train, {} validation", summary.found, classes.folders().size(),
                 root, summary.train, summary.validation);
         out.collect(summary);
     }

@@ -1,6 +1,7 @@
 package io.flinkddp.functions;
 
 import io.flinkddp.config.TrainingSettings;
+import io.flinkddp.data.ClassLabels;
 import io.flinkddp.data.DecodedImage;
 import io.flinkddp.data.ListingSummary;
 import io.flinkddp.model.DeviceBinding;
@@ -15,8 +16,6 @@ import io.flinkddp.train.RoundReportAggregator;
 import io.flinkddp.train.SlotSession;
 import io.flinkddp.train.TrainingProgress;
 import io.flinkddp.train.TrainingState;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import org.apache.flink.api.common.functions.IterationRuntimeContext;
 import org.apache.flink.api.common.functions.RichMapPartitionFunction;
@@ -52,16 +51,16 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
     public static final String METRIC_GROUP = "training";
 
     private final TrainingSettings settings;
-    private final List<String> classNames;
+    private final ClassLabels classes;
     private final long startMillis;
     private transient SlotSession session;
     private transient DeviceClaim device;
     private transient TrainingProgress progress;
     private transient boolean roundCompleted;
 
-    public TrainOnSlot(TrainingSettings settings, List<String> classNames, long startMillis) {
+    public TrainOnSlot(TrainingSettings settings, ClassLabels classes, long startMillis) {
         this.settings = settings;
-        this.classNames = new ArrayList<>(classNames);
+        this.classes = classes;
         this.startMillis = startMillis;
     }
 
@@ -104,17 +103,17 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
     private void start(Iterable<DecodedImage> shard) {
         int slot = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         ListingSummary listing = ListingSummary.only(getRuntimeContext().getBroadcastVariable(Names.LISTING_SUMMARY),
-                settings.data(), classNames);
+                settings.data(), classes);
         Optional<TrainingState> resumeFrom = getRuntimeContext().<String>getBroadcastVariable(Names.RESUME_FROM).stream()
                 .findFirst().map(Checkpoints::load);
         getRuntimeContext().registerUserCodeClassLoaderReleaseHookIfAbsent(
                 "flink-ddp-train-round-" + slot + "-" + getRuntimeContext().getTaskInfo().getAttemptNumber(), this::release);
         device = DeviceBinding.claimForCurrentThread();
-        ComputationGraph net = Networks.build(settings, classNames.size());
+        ComputationGraph net = Networks.build(settings, classes.numClasses());
         if (resumeFrom.isEmpty()) {
             settings.initWeights().ifPresent(uri -> InitialWeights.load(uri, net));
         }
-        session = new SlotSession(settings, slot, classNames, listing, startMillis, net, shard, resumeFrom, progress);
+        session = new SlotSession(settings, slot, classes, listing, startMillis, net, shard, resumeFrom, progress);
     }
 
     /** After a superstep that threw (or was cancelled), Flink still closes the function: release what the attempt holds. */

@@ -1,6 +1,7 @@
 package io.flinkddp.functions;
 
 import io.flinkddp.config.TrainingSettings;
+import io.flinkddp.data.ClassLabels;
 import io.flinkddp.data.ListingSummary;
 import io.flinkddp.model.Networks;
 import io.flinkddp.model.ParamLayout;
@@ -15,12 +16,12 @@ import org.apache.flink.util.Collector;
 public class WriteDryRunSummary implements MapPartitionFunction<ListingSummary, ListingSummary> {
 
     private final TrainingSettings settings;
-    private final List<String> classNames;
+    private final ClassLabels classes;
     private final long startMillis;
 
-    public WriteDryRunSummary(TrainingSettings settings, List<String> classNames, long startMillis) {
+    public WriteDryRunSummary(TrainingSettings settings, ClassLabels classes, long startMillis) {
         this.settings = settings;
-        this.classNames = new ArrayList<>(classNames);
+        this.classes = classes;
         this.startMillis = startMillis;
     }
 
@@ -28,11 +29,11 @@ public class WriteDryRunSummary implements MapPartitionFunction<ListingSummary, 
     public void mapPartition(Iterable<ListingSummary> summaries, Collector<ListingSummary> out) {
         List<ListingSummary> all = new ArrayList<>();
         summaries.forEach(all::add);
-        ListingSummary listing = ListingSummary.only(all, settings.data(), classNames);
-        long trainable = ParamLayout.of(Networks.build(settings, classNames.size())).trainableParams();
+        ListingSummary listing = ListingSummary.only(all, settings.data(), classes);
+        long trainable = ParamLayout.of(Networks.build(settings, classes.numClasses())).trainableParams();
         RunOutputs outputs = new RunOutputs(settings.output());
-        outputs.writeLabels(classNames);
-        outputs.writeSummary(RunSummary.of(settings, classNames, listing, null, null, trainable, List.of(), List.of(), startMillis));
+        outputs.writeLabels(classes);
+        outputs.writeSummary(RunSummary.of(settings, classes, listing, null, null, trainable, List.of(), List.of(), startMillis));
         out.collect(listing);
     }
 }

@@ -2,6 +2,7 @@ package io.flinkddp.output;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.flinkddp.data.ClassLabels;
 import io.flinkddp.train.EpochMetrics;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -36,12 +37,10 @@ public final class RunOutputs {
         this.directory = new Path(directory);
     }
 
-    public void writeLabels(List<String> classNames) {
-        StringBuilder text = new StringBuilder();
-        for (int i = 0; i < classNames.size(); i++) {
-            text.append(i).append('\t').append(classNames.get(i)).append('\n');
-        }
-        writeAtomically(LABELS, out -> out.write(text.toString().getBytes(StandardCharsets.UTF_8)));
+    /** {@code labels.txt}: "label TAB folder" per class folder, by label ({@link ClassLabels#labelLines}). */
+    public void writeLabels(ClassLabels classes) {
+        String text = classes.labelLines();
+        writeAtomically(LABELS, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     public void writeMetrics(List<EpochMetrics> history) {

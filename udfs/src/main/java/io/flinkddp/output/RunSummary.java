@@ -1,6 +1,7 @@
 package io.flinkddp.output;
 
 import io.flinkddp.config.TrainingSettings;
+import io.flinkddp.data.ClassLabels;
 import io.flinkddp.data.ListingSummary;
 import io.flinkddp.train.EpochMetrics;
 import java.util.LinkedHashMap;
@@ -19,7 +20,7 @@ public final class RunSummary {
      * @param history           the epochs' metrics (empty in a dry run)
      * @param resumedFromSteps  steps of the checkpoints the run resumed from, oldest first
      */
-    public static Map<String, Object> of(TrainingSettings settings, List<String> classNames, ListingSummary listing,
+    public static Map<String, Object> of(TrainingSettings settings, ClassLabels classes, ListingSummary listing,
                                          Long decodedTrain, Long decodedValidation, long trainableParams,
                                          List<EpochMetrics> history, List<Long> resumedFromSteps, long startMillis) {
         Map<String, Object> images = new LinkedHashMap<>();
@@ -39,9 +40,10 @@ public final class RunSummary {
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("settings", settings.asOptionMap());
         summary.put("images", images);
-        summary.put("classes", classNames.size());
-        summary.put("class_names", classNames);
-        summary.put("empty_classes", listing.emptyClasses(classNames));
+        summary.put("classes", classes.numClasses());
+        summary.put("class_names", classes.folders());
+        summary.put("class_labels", classes.labels());
+        summary.put("empty_classes", listing.emptyClasses(classes));
         summary.put("trainable_params", trainableParams);
         summary.put("slots", settings.slots());
         summary.put("dry_run", settings.dryRun());

@@ -1,6 +1,7 @@
 package io.flinkddp.train;
 
 import io.flinkddp.config.TrainingSettings;
+import io.flinkddp.data.ClassLabels;
 import io.flinkddp.data.DecodedImage;
 import io.flinkddp.data.ListingSummary;
 import io.flinkddp.output.Checkpoints;
@@ -31,7 +32,7 @@ public final class SlotSession implements AutoCloseable {
 
     private final TrainingSettings settings;
     private final int slot;
-    private final List<String> classNames;
+    private final ClassLabels classes;
     private final ListingSummary listing;
     private final long startMillis;
     private final SlotTrainer trainer;
@@ -39,18 +40,18 @@ public final class SlotSession implements AutoCloseable {
     private final RunOutputs outputs;
     private final RoundClock clock;
 
-    public SlotSession(TrainingSettings settings, int slot, List<String> classNames, ListingSummary listing, long startMillis,
+    public SlotSession(TrainingSettings settings, int slot, ClassLabels classes, ListingSummary listing, long startMillis,
                        ComputationGraph net, Iterable<DecodedImage> shard, Optional<TrainingState> resumeFrom,
                        TrainingProgress progress) {
         this.settings = settings;
         this.slot = slot;
-        this.classNames = List.copyOf(classNames);
+        this.classes = classes;
         this.listing = listing;
         this.startMillis = startMillis;
         this.checkpoints = new Checkpoints(settings.output());
         this.outputs = new RunOutputs(settings.output());
         TrainingShard images = new TrainingShard(shard, settings.imageCacheMb() * 1024L * 1024L,
-                Path.of(System.getProperty("java.io.tmpdir")), settings.seed(), slot, settings.cropPixels(), classNames.size());
+                Path.of(System.getProperty("java.io.tmpdir")), settings.seed(), slot, settings.cropPixels(), classes.numClasses());
         this.trainer = new SlotTrainer(settings, slot, net, images, progress);
         this.clock = new RoundClock(progress);
         long total = trainer.replica().numParams();
@@ -99,10 +100,10 @@ public final class SlotSession implements AutoCloseable {
     }
 
     private void writeOutputs() {
-        outputs.writeLabels(classNames);
+        outputs.writeLabels(classes);
         outputs.writeModel(trainer.replica().network());
         outputs.writeMetrics(trainer.history());
-        outputs.writeSummary(RunSummary.of(settings, classNames, listing, trainer.allImages()[0],
+        outputs.writeSummary(RunSummary.of(settings, classes, listing, trainer.allImages()[0],
                 trainer.allImages()[1], trainer.replica().layout().trainableParams(), trainer.history(),
                 trainer.resumedFromSteps(), startMillis));
         LOG.info("wrote model, labels, metrics and summary to {}", settings.output());

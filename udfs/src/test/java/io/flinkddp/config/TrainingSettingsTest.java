@@ -76,11 +76,14 @@ class TrainingSettingsTest {
         TrainingSettings settings = parse(Map.of(), "--crop", "64", "--wire-precision", "bf16");
         assertEquals(List.of("slots", "batch-size", "resize", "crop", "lr", "momentum", "lr-patience", "lr-factor", "seed",
                 "train-fraction", "subset", "model", "local-steps", "accumulate", "wire-precision", "init-weights",
-                "freeze"), List.copyOf(settings.trainingShape().keySet()));
+                "class-index", "freeze"), List.copyOf(settings.trainingShape().keySet()));
         assertEquals(TrainingSettings.INIT_WEIGHTS.defaultText(), settings.trainingShape().get("init-weights"),
                 "a manifest without init-weights (older than the option) reads as its default, so it still resumes");
         assertTrue(settings.initWeights().isEmpty());
         assertEquals(Optional.of("s3://b/resnet50.pth"), parse(Map.of(), "--init-weights", "s3://b/resnet50.pth").initWeights());
+        assertEquals("none", settings.trainingShape().get("class-index"), "older manifests read as none: folder classes");
+        assertTrue(settings.classIndex().isEmpty());
+        assertEquals(Optional.of("file:///i/imagenet.txt"), parse(Map.of(), "--class-index", "file:///i/imagenet.txt").classIndex());
         assertEquals("73", settings.trainingShape().get("resize"), "auto resize resolved, as manifests hold it");
         assertEquals("bf16", settings.trainingShape().get("wire-precision"));
         assertEquals("bf16", settings.asOptionMap().get("wire-precision"), "summary.json writes the option text");

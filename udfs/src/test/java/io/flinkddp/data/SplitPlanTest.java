@@ -79,7 +79,7 @@ class SplitPlanTest {
 
     @Test
     void unusableSetsAreRejectedWithTheReason() {
-        List<String> classes = List.of("cats", "dogs");
+        ClassLabels classes = ClassLabels.ofFolders(List.of("cats", "dogs"));
         ListingSummary none = ListingSummary.of(List.of(), 2);
         assertTrue(assertThrows(InvalidDataException.class, () -> none.validate("s3://b/x", classes, 1))
                 .getMessage().startsWith("no images"));
@@ -88,7 +88,7 @@ class SplitPlanTest {
         assertTrue(assertThrows(InvalidDataException.class, () -> single.validate("s3://b/x", classes, 1))
                 .getMessage().contains("at least two class folders"));
         ListingSummary small = ListingSummary.of(SplitPlan.assign(images(10), 1, 1.0, 0.8, 3), 3);
-        assertTrue(assertThrows(InvalidDataException.class, () -> small.validate("dir", List.of("a", "b", "c"), 3))
+        assertTrue(assertThrows(InvalidDataException.class, () -> small.validate("dir", ClassLabels.ofFolders(List.of("a", "b", "c")), 3))
                 .getMessage().startsWith("--slots 3 is more than the shards have images"));
     }
 }

@@ -1,6 +1,7 @@
 package io.flinkddp.train;
 
 import io.flinkddp.config.TrainingSettings;
+import io.flinkddp.data.ClassLabels;
 import io.flinkddp.data.DecodedImage;
 import io.flinkddp.data.ListingSummary;
 import io.flinkddp.data.SplitImage;
@@ -63,7 +64,7 @@ final class Lockstep {
                     shard.add(image);
                 }
             }
-            SlotSession session = new SlotSession(settings, slot, List.of("dark", "light"), listing, System.currentTimeMillis(),
+            SlotSession session = new SlotSession(settings, slot, ClassLabels.ofFolders(List.of("dark", "light")), listing, System.currentTimeMillis(),
                     tinyNet(settings.seed(), batchNorm), shard, resumeFrom, new TrainingProgress());
             sessions.add(session);
             slots.add(session.trainer());
