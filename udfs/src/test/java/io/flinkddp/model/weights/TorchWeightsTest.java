@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.flinkddp.model.Networks;
 import io.flinkddp.model.kernels.NativeGraph;
+import io.flinkddp.testing.TorchPython;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
@@ -40,7 +39,6 @@ import org.nd4j.linalg.factory.Nd4j;
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class TorchWeightsTest {
 
-    private static final String PYTHON = "/usr/bin/python3";
     private static final double TOL = 1e-4;
 
     @TempDir
@@ -49,24 +47,8 @@ class TorchWeightsTest {
 
     @BeforeAll
     static void runPyTorch() throws Exception {
-        if (run(List.of(PYTHON, "-c", "import torchvision"), "import.log") != 0) {
-            List<String> log = Files.readAllLines(dir.resolve("import.log"));
-            fail(PYTHON + " cannot import torchvision (" + (log.isEmpty() ? "no output" : log.get(log.size() - 1))
-                    + "): install Debian's python3-torch and python3-torchvision (apt-get install python3-torch python3-torchvision)");
-        }
-        Path script = Path.of(TorchWeightsTest.class.getResource("torch_weights.py").toURI());
-        int exit = run(List.of(PYTHON, script.toString(), dir.toString()), "torch.log");
-        assertEquals(0, exit, "torch_weights.py failed: " + Files.readString(dir.resolve("torch.log")));
+        TorchPython.runScript(TorchWeightsTest.class, "torch_weights.py", dir, dir.toString());
         resnet = TorchStateDict.read(new org.apache.flink.core.fs.Path(dir.resolve("resnet50-10.pth").toUri()));
-    }
-
-    private static int run(List<String> command, String log) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(log).toFile()).start();
-        if (!p.waitFor(90, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail(String.join(" ", command) + " did not finish in 90 s");
-        }
-        return p.exitValue();
     }
 
     @Test
