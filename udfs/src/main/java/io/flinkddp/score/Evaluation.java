@@ -48,7 +48,6 @@ public final class Evaluation {
     /** {@code loss} (mean cross-entropy), {@code top1}, {@code top5} and {@code per_class}; the rates are null without images. */
     public Map<String, Object> metrics() {
         Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("images", images);
         metrics.put("loss", images == 0 ? null : lossSum / images);
         metrics.put("top1", images == 0 ? null : (double) top1 / images);
         metrics.put("top5", images == 0 ? null : (double) top5 / images);
