@@ -4,6 +4,7 @@ import io.flinkddp.config.ScoringOptions;
 import io.flinkddp.config.ScoringSettings;
 import io.flinkddp.data.ClassFolder;
 import io.flinkddp.data.ClassFolders;
+import io.flinkddp.data.ImageRef;
 import io.flinkddp.data.InvalidDataException;
 import io.flinkddp.functions.Names;
 import io.flinkddp.functions.WriteEvaluation;
@@ -17,7 +18,6 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.java.DataSet;
 import org.apache.flink.api.java.ExecutionEnvironment;
 import org.apache.flink.api.java.io.DiscardingOutputFormat;
-import io.flinkddp.data.ImageRef;
 
 /**
  * The evaluate job: {@code flink run -c io.flinkddp.job.EvaluateJob flink-ddp-job.jar --model ... --data

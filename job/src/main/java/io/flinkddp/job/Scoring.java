@@ -3,7 +3,6 @@ package io.flinkddp.job;
 import io.flinkddp.config.CommandLine;
 import io.flinkddp.config.InvalidSettingsException;
 import io.flinkddp.config.Option;
-import io.flinkddp.config.ScoringOptions;
 import io.flinkddp.config.ScoringSettings;
 import io.flinkddp.data.ClassFolder;
 import io.flinkddp.data.ImageRef;

@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.function.Function;
+import java.util.function.ToIntBiFunction;
 import org.apache.flink.api.java.ExecutionEnvironment;
 
 /** Runs a command line (train, predict, evaluate) on a local MiniCluster and keeps what it printed and how long it took. */
@@ -35,7 +36,7 @@ public record JobRunner(int exitCode, String out, String err, double seconds) {
         return capture((out, err) -> EvaluateJob.runCommand("evaluate", args, settings -> TrainLocal.localEnvironment(null, settings), out, err));
     }
 
-    private static JobRunner capture(java.util.function.ToIntBiFunction<PrintStream, PrintStream> command) {
+    private static JobRunner capture(ToIntBiFunction<PrintStream, PrintStream> command) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         long start = System.nanoTime();

@@ -1,5 +1,6 @@
 package io.flinkddp.score;
 
+import io.flinkddp.config.InvalidSettingsException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -30,7 +31,7 @@ public final class ClassNames {
             m.matches();
             int index = Integer.parseInt(m.group(1));
             if (index >= names.length || names[index] != null) {
-                throw new io.flinkddp.config.InvalidSettingsException(source + ": line '" + line + "': index " + index
+                throw new InvalidSettingsException(source + ": line '" + line + "': index " + index
                         + (index >= names.length ? " is not below the line count " + names.length : " appears twice"));
             }
             names[index] = m.group(2).strip();
