@@ -1,6 +1,6 @@
 package io.flinkddp.job;
 
-import io.flinkddp.config.TrainingSettings;
+import io.flinkddp.config.CommonOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.flink.api.java.ExecutionEnvironment;
@@ -24,16 +24,20 @@ public final class TrainLocal {
     public static void main(String[] args) {
         String confDir = System.getenv("FLINK_CONF_DIR");
         String sampleData = System.getenv("FLINK_DDP_SAMPLE_DATA");
-        System.exit(TrainJob.runCommand("bin/train-local", args, settings -> {
-            Configuration conf = configuration(confDir, settings);
-            initializeFileSystems(conf);
-            conf.set(RestOptions.BIND_PORT, "8081-8099");
-            return ExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
-        }, confDir, sampleData, System.out, System.err));
+        System.exit(TrainJob.runCommand("bin/train-local", args, settings -> webUiEnvironment(confDir, settings), confDir, sampleData,
+                System.out, System.err));
+    }
+
+    /** A local environment with the web UI on the first free port from 8081, configured from {@code confDir} (if any). */
+    public static ExecutionEnvironment webUiEnvironment(String confDir, CommonOptions settings) {
+        Configuration conf = configuration(confDir, settings);
+        initializeFileSystems(conf);
+        conf.set(RestOptions.BIND_PORT, "8081-8099");
+        return ExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
     }
 
     /** A local environment without web UI, its REST endpoint on a free port, with the Flink configuration of {@code confDir}, if any; for tests. */
-    public static ExecutionEnvironment localEnvironment(String confDir, TrainingSettings settings) {
+    public static ExecutionEnvironment localEnvironment(String confDir, CommonOptions settings) {
         Configuration conf = configuration(confDir, settings);
         initializeFileSystems(conf);
         conf.set(RestOptions.BIND_PORT, "0");
@@ -41,7 +45,7 @@ public final class TrainLocal {
     }
 
     /** The configuration of {@code confDir} (if any), with at least a task slot per training slot. No side effects. */
-    public static Configuration configuration(String confDir, TrainingSettings settings) {
+    public static Configuration configuration(String confDir, CommonOptions settings) {
         Configuration conf = confDir != null && Files.isDirectory(Path.of(confDir))
                 ? GlobalConfiguration.loadConfiguration(confDir)
                 : new Configuration();

@@ -10,8 +10,8 @@ import java.util.function.Predicate;
  * parser of its text), default, validator, and whether it shapes training (a checkpoint written with
  * another value is refused). Help, parsing, the defaults file, validation, the settings in
  * {@code summary.json} and the checkpoint check all read these declarations, grouped in
- * {@link CommonOptions} and {@link TrainOptions}. Immutable; {@link #check} and {@link #shapingTraining}
- * return a new declaration.
+ * {@link CommonOptions}, {@link TrainOptions} and {@link ScoringOptions}. Immutable; {@link #check},
+ * {@link #describedAs} and {@link #shapingTraining} return a new declaration.
  *
  * <p>{@code Option<Integer> SLOTS = Option.integer("slots", "Training operators ...", 1).check(atLeast(1), "must be at least 1");}
  */
@@ -82,6 +82,14 @@ public final class Option<T> {
     /** The same option, valid only where {@code ok} holds; {@code rule} completes "--name ...". */
     public Option<T> check(Predicate<T> ok, String rule) {
         return new Option<>(name, description, defaultValue, defaultText, parser, kind, ok, rule, flag, shapesTraining);
+    }
+
+    /**
+     * The same option (same name, parser, default value and rule) described for another command: its
+     * help text and the default as the help shows it ({@code defaultText}, null for none).
+     */
+    public Option<T> describedAs(String otherDescription, String otherDefaultText) {
+        return new Option<>(name, otherDescription, defaultValue, otherDefaultText, parser, kind, valid, rule, flag, shapesTraining);
     }
 
     /** The same option, marked as shaping training: a checkpoint resumes only a run with the same value. */

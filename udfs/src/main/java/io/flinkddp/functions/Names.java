@@ -10,6 +10,8 @@ public final class Names {
     public static final String RESUME_FROM = "resume-from";
     /** Iteration aggregator: every slot's {@link io.flinkddp.train.RoundReport}, summed per round. */
     public static final String ROUND_REPORT = "round-report";
+    /** Broadcast into predict's and evaluate's writers: how many images each list-images subtask listed. */
+    public static final String IMAGES_LISTED = "images-listed";
     /** Accumulators shown in the web UI. */
     public static final String IMAGES_SKIPPED = "images-skipped";
     public static final String FILES_IGNORED = "files-ignored";

@@ -27,6 +27,9 @@ public final class RunOutputs {
     public static final String LABELS = "labels.txt";
     public static final String METRICS = "metrics.jsonl";
     public static final String SUMMARY = "summary.json";
+    public static final String PREDICTIONS = "predictions.jsonl";
+    public static final String EVALUATION = "evaluation.json";
+    public static final String CONFUSION = "confusion.csv";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper JSON_LINE = new ObjectMapper();
@@ -60,7 +63,7 @@ public final class RunOutputs {
     }
 
     /** Writes {@code value} as indented JSON to {@code name}, atomically. */
-    void writeJson(String name, Object value) {
+    public void writeJson(String name, Object value) {
         writeAtomically(name, out -> JSON.writeValue(out, value));
     }
 
@@ -76,9 +79,14 @@ public final class RunOutputs {
 
     /** True when the directory already holds a finished run (its summary.json). */
     public boolean holdsFinishedRun() {
+        return holds(SUMMARY);
+    }
+
+    /** True when the directory holds a file {@code name}. */
+    public boolean holds(String name) {
         try {
-            Path summary = new Path(directory, SUMMARY);
-            return summary.getFileSystem().exists(summary);
+            Path file = new Path(directory, name);
+            return file.getFileSystem().exists(file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot check output directory " + directory + ": " + e.getMessage(), e);
         }
@@ -97,7 +105,7 @@ public final class RunOutputs {
      * it replaces is deleted just before the rename (object stores refuse to rename over one), so a
      * reader may briefly find no file, but never a partial one. On failure the temporary file is removed.
      */
-    private void writeAtomically(String name, Writer writer) {
+    public void writeAtomically(String name, Writer writer) {
         Path target = new Path(directory, name);
         Path temporary = new Path(directory, "." + name + ".inprogress-" + UUID.randomUUID());
         FileSystem fs = null;
@@ -129,8 +137,9 @@ public final class RunOutputs {
         }
     }
 
+    /** Writes a file's content to the stream it is given (which the caller closes). */
     @FunctionalInterface
-    private interface Writer {
+    public interface Writer {
         void write(OutputStream out) throws IOException;
     }
 }

@@ -44,7 +44,8 @@ public final class InitialWeights {
         }
     }
 
-    private static boolean isModelZip(java.nio.file.Path file) {
+    /** True for a DL4J model.zip (it has DL4J's parameter entry), false for anything else (a torch.save zip, or not a zip). */
+    static boolean isModelZip(java.nio.file.Path file) {
         try (ZipFile zip = new ZipFile(file.toFile())) {
             return zip.getEntry(DL4J_PARAMS) != null;
         } catch (IOException e) {

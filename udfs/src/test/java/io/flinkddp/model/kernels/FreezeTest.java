@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flinkddp.model.Networks;
 import io.flinkddp.model.ParamLayout;
-import io.flinkddp.model.weights.PyTorch;
+import io.flinkddp.testing.TorchPython;
 import io.flinkddp.model.weights.TorchStateDict;
 import io.flinkddp.model.weights.TorchTensor;
 import io.flinkddp.model.weights.TorchWeights;
@@ -46,14 +46,14 @@ class FreezeTest {
 
     @BeforeAll
     static void stepBothFrozen() throws Exception {
-        PyTorch.run(FreezeTest.class, "torch_freeze.py", dir);
+        TorchPython.runScript(FreezeTest.class, "torch_freeze.py", dir, dir.toString());
         net = new ComputationGraph(Networks.resNet50(10, 64, 7, 0.01, 0.9));
         net.init();
         net.initGradientsView();
         before = TorchStateDict.read(dir.resolve("weights.pth"), "weights.pth");
         TorchWeights.load(before, "weights.pth", net);
         frozen = Networks.frozenVertices(net, "layer3");
-        INDArray x = PyTorch.floats(dir.resolve("input.f32"), 8, 3, 64, 64);
+        INDArray x = TorchPython.floats(dir.resolve("input.f32"), 8, 3, 64, 64);
         int[] labels = Arrays.stream(Files.readString(dir.resolve("labels.txt")).trim().split(" ")).mapToInt(Integer::parseInt).toArray();
         INDArray oneHot = Nd4j.zeros(8, 10);
         for (int i = 0; i < labels.length; i++) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flinkddp.config.InvalidSettingsException;
 import io.flinkddp.model.Networks;
+import io.flinkddp.testing.TorchPython;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -29,7 +30,7 @@ class BadWeightsTest {
 
     @BeforeAll
     static void writeFiles() throws Exception {
-        PyTorch.run(BadWeightsTest.class, "torch_bad_weights.py", dir);
+        TorchPython.runScript(BadWeightsTest.class, "torch_bad_weights.py", dir, dir.toString());
     }
 
     @Test

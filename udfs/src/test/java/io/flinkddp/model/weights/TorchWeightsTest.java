@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flinkddp.model.Networks;
 import io.flinkddp.model.kernels.NativeGraph;
+import io.flinkddp.testing.TorchPython;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
@@ -45,7 +45,7 @@ class TorchWeightsTest {
 
     @BeforeAll
     static void runPyTorch() throws Exception {
-        PyTorch.run(TorchWeightsTest.class, "torch_weights.py", dir);
+        TorchPython.runScript(TorchWeightsTest.class, "torch_weights.py", dir, dir.toString());
         resnet = TorchStateDict.read(new org.apache.flink.core.fs.Path(dir.resolve("resnet50-10.pth").toUri()));
     }
 
@@ -189,7 +189,7 @@ class TorchWeightsTest {
     }
 
     private static INDArray floats(String file, long... shape) throws IOException {
-        return PyTorch.floats(dir.resolve(file), shape);
+        return TorchPython.floats(dir.resolve(file), shape);
     }
 
     /** Largest difference over largest magnitude. */

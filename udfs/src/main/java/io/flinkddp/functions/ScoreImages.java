@@ -1,0 +1,47 @@
+package io.flinkddp.functions;
+
+import io.flinkddp.config.ScoringSettings;
+import io.flinkddp.model.weights.ModelFile;
+import io.flinkddp.score.ImageToScore;
+import io.flinkddp.score.ScoredImage;
+import io.flinkddp.score.Scorer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.functions.RichMapPartitionFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * score-images (parallelism {@code --slots}): one model replica per subtask, loaded from
+ * {@code --model} when the partition starts and dropped when it ends, scores its images in batches of
+ * {@code --batch-size} in inference mode ({@link Scorer}) and emits each image's top {@code k}. Keeps
+ * nothing between jobs; the replica lives for one call of mapPartition.
+ */
+public class ScoreImages extends RichMapPartitionFunction<ImageToScore, ScoredImage> {
+
+    private final ScoringSettings settings;
+    private final int k;
+
+    public ScoreImages(ScoringSettings settings, int k) {
+        this.settings = settings;
+        this.k = k;
+    }
+
+    @Override
+    public void mapPartition(Iterable<ImageToScore> images, Collector<ScoredImage> out) {
+        Scorer scorer = null;
+        List<ImageToScore> batch = new ArrayList<>(settings.batchSizePerSlot());
+        for (ImageToScore image : images) {
+            if (scorer == null) {
+                scorer = new Scorer(ModelFile.load(settings.modelUri(), settings.cropPixels()), settings.cropPixels(), k);
+            }
+            batch.add(image);
+            if (batch.size() == settings.batchSizePerSlot()) {
+                scorer.score(batch).forEach(out::collect);
+                batch.clear();
+            }
+        }
+        if (!batch.isEmpty()) {
+            scorer.score(batch).forEach(out::collect);
+        }
+    }
+}
