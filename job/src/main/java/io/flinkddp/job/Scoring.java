@@ -72,23 +72,9 @@ final class Scoring {
             if (done) {
                 throw new InvalidSettingsException("--output " + settings.output() + " already holds " + results + "; choose another");
             }
-            JobExecutionResult result = job.run(env, settings, model, startMillis);
-            out.println(result.isJobExecutionResult()
-                    ? "done: outputs in " + settings.output()
-                    : "submitted (detached): job " + result.getJobID() + ", outputs will be in " + settings.output());
-            return 0;
-        } catch (InvalidSettingsException | InvalidDataException e) {
-            err.println("error: " + e.getMessage());
-            return 2;
+            return CommandOutcome.done(job.run(env, settings, model, startMillis), settings.output(), out);
         } catch (Exception e) {
-            Throwable cause = TrainJob.userFacingCause(e);
-            if (cause instanceof InvalidDataException || cause instanceof InvalidSettingsException) {
-                err.println("error: " + cause.getMessage());
-                return 2;
-            }
-            err.println("error: the job failed: " + cause);
-            e.printStackTrace(err);
-            return 1;
+            return CommandOutcome.failed(e, "job", err);
         }
     }
 

@@ -6,7 +6,6 @@ import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.data.ClassFolders;
 import io.flinkddp.data.ClassLabels;
 import io.flinkddp.data.DecodedImage;
-import io.flinkddp.data.InvalidDataException;
 import io.flinkddp.data.ListingSummary;
 import io.flinkddp.data.SplitImage;
 import io.flinkddp.data.classindex.ClassIndex;
@@ -50,7 +49,6 @@ import org.apache.flink.api.java.io.DiscardingOutputFormat;
 import org.apache.flink.api.java.operators.IterativeDataSet;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
-import org.apache.flink.util.ExceptionUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -200,35 +198,10 @@ public final class TrainJob {
             }
             String defaultOutput = "runs/" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             TrainingSettings settings = TrainingSettings.fromOptions(values, defaultData, defaultOutput);
-            JobExecutionResult result = train(environment.apply(settings), settings);
-            out.println(result.isJobExecutionResult()
-                    ? "done: outputs in " + settings.output()
-                    : "submitted (detached): job " + result.getJobID() + ", outputs will be in " + settings.output());
-            return 0;
-        } catch (InvalidSettingsException | InvalidDataException e) {
-            err.println("error: " + e.getMessage());
-            return 2;
+            return CommandOutcome.done(train(environment.apply(settings), settings), settings.output(), out);
         } catch (Exception e) {
-            Throwable cause = userFacingCause(e);
-            if (cause instanceof InvalidDataException || cause instanceof InvalidSettingsException) {
-                err.println("error: " + cause.getMessage());
-                return 2;
-            }
-            err.println("error: the training job failed: " + cause);
-            e.printStackTrace(err);
-            return 1;
+            return CommandOutcome.failed(e, "training job", err);
         }
-    }
-
-    /** The innermost exception that says what went wrong (Flink wraps a task's failure several times). */
-    static Throwable userFacingCause(Throwable e) {
-        for (Class<? extends Throwable> type : List.of(InvalidDataException.class, InvalidSettingsException.class)) {
-            var found = ExceptionUtils.findThrowable(e, type);
-            if (found.isPresent()) {
-                return found.get();
-            }
-        }
-        return ExceptionUtils.stripExecutionException(e);
     }
 
     private static Map<String, String> readDefaults(String confDir) throws IOException {

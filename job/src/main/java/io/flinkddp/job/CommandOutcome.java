@@ -1,0 +1,54 @@
+package io.flinkddp.job;
+
+import io.flinkddp.config.InvalidSettingsException;
+import io.flinkddp.data.InvalidDataException;
+import java.io.PrintStream;
+import java.util.List;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.util.ExceptionUtils;
+
+/**
+ * How the commands (train, predict, evaluate) end: what they print and the exit code they return.
+ * 0: the job finished (or was submitted detached); 2: bad options or data, one line saying which;
+ * 1: the job failed otherwise, with the cause and its stack trace.
+ */
+final class CommandOutcome {
+
+    static final int DONE = 0;
+    static final int FAILED = 1;
+    static final int REFUSED = 2;
+
+    private CommandOutcome() {
+    }
+
+    /** The job ran attached (its outputs are written) or was submitted detached. */
+    static int done(JobExecutionResult result, String output, PrintStream out) {
+        out.println(result.isJobExecutionResult()
+                ? "done: outputs in " + output
+                : "submitted (detached): job " + result.getJobID() + ", outputs will be in " + output);
+        return DONE;
+    }
+
+    /** A failure of the command or of its {@code job} ("training job", ...), told apart by what caused it. */
+    static int failed(Exception e, String job, PrintStream err) {
+        Throwable cause = userFacingCause(e);
+        if (cause instanceof InvalidDataException || cause instanceof InvalidSettingsException) {
+            err.println("error: " + cause.getMessage());
+            return REFUSED;
+        }
+        err.println("error: the " + job + " failed: " + cause);
+        e.printStackTrace(err);
+        return FAILED;
+    }
+
+    /** The innermost exception that says what went wrong (Flink wraps a task's failure several times). */
+    static Throwable userFacingCause(Throwable e) {
+        for (Class<? extends Throwable> type : List.of(InvalidDataException.class, InvalidSettingsException.class)) {
+            var found = ExceptionUtils.findThrowable(e, type);
+            if (found.isPresent()) {
+                return found.get();
+            }
+        }
+        return ExceptionUtils.stripExecutionException(e);
+    }
+}
