@@ -20,8 +20,9 @@ public interface ScoringOptions extends CommonOptions {
                     + " crop) beside it, or a torchvision state_dict saved by torch.save (.pth: resnet50, resize 256, crop 224).", null)
             .check(v -> !v.isBlank(), "is required");
     Option<String> CLASS_NAMES = Option.text("class-names",
-            "Class names instead of the model's labels.txt: a file of one name per line in class-index order, or lines"
-                    + " index<TAB>name as labels.txt. none: labels.txt beside a model.zip, the class indices for a .pth.", NONE)
+            "Class names instead of the model's labels.txt: lines index<TAB>name as labels.txt, or any file --class-index"
+                    + " reads (the seed's imagenet1000_clsidx_to_labels.txt, 'wnid names' lines, one name per line)."
+                    + " none: labels.txt beside a model.zip, the class indices for a .pth.", NONE)
             .check(v -> !v.isBlank(), "must be a URI or none");
     Option<Integer> TOP_K = Option.integer("top-k", "Classes listed per image in predictions.jsonl, most probable first.", 5)
             .check(atLeast(1), "must be at least 1");

@@ -58,12 +58,12 @@ public record ModelInfo(List<String> classNames, int resizePixels, int cropPixel
         if (classNamesUri.isPresent()) {
             source = "--" + ScoringOptions.CLASS_NAMES.name() + " " + classNamesUri.get();
             names = ClassNames.parse(text(new Path(classNamesUri.get()))
-                    .orElseThrow(() -> new InvalidSettingsException(source + ": no such file")), source);
+                    .orElseThrow(() -> new InvalidSettingsException(source + ": no such file")), source, classCount);
         } else {
             Path labels = new Path(folder, RunOutputs.LABELS);
             source = labels.toString();
             Optional<String> labelsText = torchvision ? Optional.empty() : text(labels);
-            names = labelsText.map(t -> ClassNames.parse(t, source)).orElseGet(() -> ClassNames.indices(classCount));
+            names = labelsText.map(t -> ClassNames.parse(t, source, classCount)).orElseGet(() -> ClassNames.indices(classCount));
         }
         if (names.size() != classCount) {
             throw new InvalidSettingsException(source + " names " + names.size() + " classes, the model " + modelUri + " has "

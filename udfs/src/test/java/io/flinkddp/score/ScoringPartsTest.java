@@ -53,11 +53,24 @@ class ScoringPartsTest {
 
     @Test
     void classNamesAreLabelsLinesOrOneNamePerLine() {
-        assertEquals(List.of("cat", "dog"), ClassNames.parse("1\tdog\n0\tcat\n", "labels.txt"));
-        assertEquals(List.of("n01", "n02"), ClassNames.parse("0\tn01\tChihuahua\n1\tn02\tbeagle\n", "labels.txt"));
-        assertEquals(List.of("tench", "goldfish", "great white shark"), ClassNames.parse("tench\ngoldfish\ngreat white shark\n\n", "names"));
-        InvalidSettingsException twice = assertThrows(InvalidSettingsException.class, () -> ClassNames.parse("0\ta\n0\tb\n", "labels.txt"));
+        assertEquals(List.of("cat", "dog"), ClassNames.parse("1\tdog\n0\tcat\n", "labels.txt", 2));
+        assertEquals(List.of("n01", "n02"), ClassNames.parse("0\tn01\tChihuahua\n1\tn02\tbeagle\n", "labels.txt", 2));
+        assertEquals(List.of("tench", "goldfish", "great white shark"), ClassNames.parse("tench\ngoldfish\ngreat white shark\n\n", "names", 3));
+        assertEquals(List.of("tench, Tinca tinca", "goldfish"), ClassNames.parse("{0: 'tench, Tinca tinca',\n 1: 'goldfish'}", "seed", 2));
+        InvalidSettingsException twice = assertThrows(InvalidSettingsException.class, () -> ClassNames.parse("0\ta\n0\tb\n", "labels.txt", 2));
         assertEquals("labels.txt: line '0\tb': index 0 appears twice", twice.getMessage());
+        InvalidSettingsException beyond = assertThrows(InvalidSettingsException.class, () -> ClassNames.parse("2\ta\n", "labels.txt", 2));
+        assertEquals("labels.txt: line '2\ta': index 2 is not below the model's class count 2", beyond.getMessage());
+    }
+
+    /** A run trained with --class-index names only its folders' indices in labels.txt; the rest keep their index. */
+    @Test
+    void labelsOfAClassIndexRunNameTheirIndicesOnly() {
+        List<String> names = ClassNames.parse("151\tn02085620-Chihuahua\n230\tn02105855-Shetland_sheepdog\n", "labels.txt", 1000);
+        assertEquals(1000, names.size());
+        assertEquals("n02085620-Chihuahua", names.get(151));
+        assertEquals("n02105855-Shetland_sheepdog", names.get(230));
+        assertEquals("0", names.get(0));
     }
 
     @Test
