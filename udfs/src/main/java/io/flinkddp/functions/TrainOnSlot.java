@@ -7,6 +7,7 @@ import io.flinkddp.data.ListingSummary;
 import io.flinkddp.model.DeviceBinding;
 import io.flinkddp.model.DeviceClaim;
 import io.flinkddp.model.DeviceClaims;
+import io.flinkddp.model.GpuResources;
 import io.flinkddp.model.Networks;
 import io.flinkddp.model.weights.InitialWeights;
 import io.flinkddp.output.Checkpoints;
@@ -42,8 +43,9 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * of a failed attempt may stay claimed.
  *
  * <p>Device: before creating the replica, the subtask claims the least-used accelerator of its host
- * ({@link DeviceClaims}), so the slots of a multi-GPU TaskManager each get their own GPU. With
- * nd4j-native every slot uses the CPU.
+ * ({@link DeviceClaims}), so the slots of a multi-GPU TaskManager each get their own GPU: among the
+ * GPUs Flink's external resource {@code gpu} gives the TaskManager, if configured ({@link GpuResources}),
+ * else among those ND4J shows. With nd4j-native every slot uses the CPU.
  */
 public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, GradientChunk> {
 
@@ -108,7 +110,9 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
                 .findFirst().map(Checkpoints::load);
         getRuntimeContext().registerUserCodeClassLoaderReleaseHookIfAbsent(
                 "flink-ddp-train-round-" + slot + "-" + getRuntimeContext().getTaskInfo().getAttemptNumber(), this::release);
-        device = DeviceBinding.claimForCurrentThread();
+        // the TaskManager's GPUs from Flink's external resources when configured, else what ND4J shows
+        device = DeviceBinding.claimForCurrentThread(GpuResources.indices(
+                getRuntimeContext().getExternalResourceInfos(GpuResources.RESOURCE)));
         ComputationGraph net = Networks.build(settings, classes.numClasses());
         if (resumeFrom.isEmpty()) {
             settings.initWeights().ifPresent(uri -> InitialWeights.load(uri, net));
