@@ -60,17 +60,23 @@ public final class Curves {
 
     /** Several runs' curves in the same two panels, a colour per run. */
     public static byte[] compare(String title, List<Run> runs) {
-        XYChart loss = chart(title.isEmpty() ? "Loss" : title + ": loss", "loss (cross-entropy)");
-        XYChart top1 = chart(title.isEmpty() ? "Top-1 accuracy" : title + ": top-1 accuracy", "top-1 accuracy");
+        boolean several = runs.size() > 1;
+        String xTitle = several ? "epoch (solid: validation, dashed: training)" : "epoch";
+        XYChart loss = chart(title.isEmpty() ? "Loss" : title + ": loss", xTitle, "loss (cross-entropy)");
+        XYChart top1 = chart(title.isEmpty() ? "Top-1 accuracy" : title + ": top-1 accuracy", xTitle, "top-1 accuracy");
         top1.getStyler().setYAxisDecimalPattern("0.00");
+        if (several) { // one legend, an entry per run, where rising accuracies usually leave room; the colours hold for both panels
+            loss.getStyler().setLegendVisible(false);
+            top1.getStyler().setLegendLayout(Styler.LegendLayout.Vertical).setLegendPosition(Styler.LegendPosition.InsideSE);
+        }
         boolean logLoss = true;
         double lossMax = 0;
         for (int r = 0; r < runs.size(); r++) {
             Run run = runs.get(r);
             Color color = RUN_COLORS[r % RUN_COLORS.length];
-            String prefix = run.name().isEmpty() ? "" : run.name() + " ";
-            logLoss &= addPair(loss, run.epochs(), prefix, color, EpochMetrics::trainLoss, EpochMetrics::valLoss);
-            addPair(top1, run.epochs(), prefix, color, EpochMetrics::trainTop1, EpochMetrics::valTop1);
+            String[] names = several ? new String[] {run.name() + " train", run.name()} : new String[] {"train", "validation"};
+            logLoss &= addPair(loss, run.epochs(), names, color, EpochMetrics::trainLoss, EpochMetrics::valLoss);
+            addPair(top1, run.epochs(), names, color, EpochMetrics::trainTop1, EpochMetrics::valTop1);
             for (EpochMetrics m : run.epochs()) {
                 lossMax = Math.max(lossMax, finiteOr(Math.max(m.trainLoss(), m.valLoss()), 0));
             }
@@ -119,8 +125,8 @@ public final class Curves {
         return drops;
     }
 
-    private static XYChart chart(String title, String yTitle) {
-        XYChart chart = new XYChartBuilder().width(WIDTH / 2).height(HEIGHT).title(title).xAxisTitle("epoch").yAxisTitle(yTitle).build();
+    private static XYChart chart(String title, String xTitle, String yTitle) {
+        XYChart chart = new XYChartBuilder().width(WIDTH / 2).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         Styler styler = chart.getStyler();
         styler.setChartBackgroundColor(Color.WHITE);
         styler.setLegendPosition(Styler.LegendPosition.OutsideS);
@@ -131,15 +137,18 @@ public final class Curves {
         return chart;
     }
 
-    /** Adds a run's training (dashed) and validation (solid) series; false if a value was not positive (no log scale). */
-    private static boolean addPair(XYChart chart, List<EpochMetrics> epochs, String prefix, Color color,
+    /**
+     * Adds a run's training (dashed) and validation (solid) series, named {@code names[0]} and {@code names[1]};
+     * with several runs only the validation series is in the legend. False if a value was not positive (no log scale).
+     */
+    private static boolean addPair(XYChart chart, List<EpochMetrics> epochs, String[] names, Color color,
                                    ToDoubleFunction<EpochMetrics> train, ToDoubleFunction<EpochMetrics> validation) {
-        boolean positive = add(chart, prefix + "train", epochs, train, color, SeriesLines.DASH_DASH);
-        return add(chart, prefix + "validation", epochs, validation, color, SeriesLines.SOLID) && positive;
+        boolean positive = add(chart, names[0], epochs, train, color, SeriesLines.DASH_DASH, !names[0].endsWith(" train"));
+        return add(chart, names[1], epochs, validation, color, SeriesLines.SOLID, true) && positive;
     }
 
     private static boolean add(XYChart chart, String name, List<EpochMetrics> epochs, ToDoubleFunction<EpochMetrics> value,
-                               Color color, java.awt.BasicStroke line) {
+                               Color color, java.awt.BasicStroke line, boolean inLegend) {
         List<Double> x = new ArrayList<>();
         List<Double> y = new ArrayList<>();
         boolean positive = true;
@@ -159,6 +168,7 @@ public final class Curves {
         series.setMarkerColor(color);
         series.setLineStyle(line);
         series.setMarker(SeriesMarkers.CIRCLE);
+        series.setShowInLegend(inLegend);
         return positive;
     }
 

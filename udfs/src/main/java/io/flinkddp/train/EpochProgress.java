@@ -45,7 +45,7 @@ public final class EpochProgress {
         return clockNanos.getAsLong();
     }
 
-    /** Resumed mid-epoch: {@code imagesDone} images of it took {@code elapsedSeconds} before the checkpoint. */
+    /** Resumed mid-epoch: {@code images} images of it took {@code elapsedSeconds} before the checkpoint. */
     public void resume(long images, double elapsedSeconds) {
         imagesDone = images;
         epochStartNanos = now() - (long) (elapsedSeconds * 1e9);

@@ -46,6 +46,9 @@ public final class SlotSession implements AutoCloseable {
     private final RoundClock clock;
     private final TrainingProgress progress;
     private final EpochProgress eta = new EpochProgress(System::nanoTime, TimeUnit.SECONDS.toNanos(PROGRESS_LINE_SECONDS));
+    /** The checkpoint's share of the epoch in progress, which round 1 hands to {@link #eta}. */
+    private long resumedEpochImages;
+    private double resumedEpochSeconds;
 
     public SlotSession(TrainingSettings settings, int slot, ClassLabels classes, ListingSummary listing, long startMillis,
                        ComputationGraph net, Iterable<DecodedImage> shard, Optional<TrainingState> resumeFrom,
@@ -70,7 +73,8 @@ public final class SlotSession implements AutoCloseable {
         }
         resumeFrom.ifPresent(state -> {
             trainer.restore(state);
-            eta.resume(state.epochTrain().samples(), state.epochElapsedSeconds());
+            resumedEpochImages = state.epochTrain().samples();
+            resumedEpochSeconds = state.epochElapsedSeconds();
             LOG.info("slot {} resumes from the checkpoint of step {} ({} epochs done)", slot, state.stepsApplied(),
                     state.epochsCompleted());
         });
@@ -83,6 +87,10 @@ public final class SlotSession implements AutoCloseable {
     public RoundReport round(int round, RoundReport previous, List<GradientChunk> sums, Consumer<GradientChunk> out) {
         int epochsBefore = trainer.history().size();
         long roundStart = eta.now();
+        if (round == 1) { // the epoch's clock starts with training, not with reading the shard
+            eta.epochStarted(roundStart);
+            eta.resume(resumedEpochImages, resumedEpochSeconds);
+        }
         clock.started(System.nanoTime(), trainer.replica().gradientNanos());
         RoundReport report;
         try {

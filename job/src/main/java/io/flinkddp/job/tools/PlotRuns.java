@@ -68,6 +68,9 @@ public final class PlotRuns {
         for (String run : runs) {
             try {
                 curves.add(new Curves.Run(name(run), read(Path.of(run))));
+            } catch (java.nio.file.NoSuchFileException e) {
+                err.println("error: cannot read the metrics of " + run + ": no file " + e.getFile());
+                return 2;
             } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
                 err.println("error: cannot read the metrics of " + run + ": " + e.getMessage());
                 return 2;
