@@ -132,7 +132,9 @@ public final class SlotSession implements AutoCloseable {
             return;
         }
         EpochProgress.Estimate estimate = eta.estimate(progress.epoch, settings.epochs(), trainer.allImages()[0]);
-        progress.secondsLeft = estimate.runSecondsLeft();
+        if (!Double.isNaN(estimate.runSecondsLeft())) { // an epoch's first round knows nothing new: keep the last estimate
+            progress.secondsLeft = estimate.runSecondsLeft();
+        }
         if (slot == 0) {
             eta.line(estimate).ifPresent(LOG::info);
         }

@@ -16,7 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Slot 0 rewrites curves.png under --output after every epoch, by rename, next to metrics.jsonl. */
+/**
+ * Slot 0 rewrites curves.png under --output after every epoch, by rename, next to metrics.jsonl; every
+ * slot's secondsLeft gauge is known once a step is applied, and 0 at the end.
+ */
 class SessionCurvesTest {
 
     @TempDir
@@ -28,12 +31,18 @@ class SessionCurvesTest {
         Path output = temp.resolve("run");
         Lockstep run = new Lockstep(Lockstep.settings(output.toUri().toString(), 2, 4, 2), Lockstep.images(2, 8), false);
         Path curves = output.resolve(Curves.FILE);
+        run.round();
+        assertTrue(Double.isNaN(run.progress.get(0).secondsLeft), "nothing applied, nothing known");
         while (run.slots.get(0).history().isEmpty()) {
             run.round();
             assertEquals(run.slots.get(0).history().isEmpty(), !Files.exists(curves));
+            for (TrainingProgress slot : run.progress) {
+                assertTrue(slot.secondsLeft > 0, "seconds left " + slot.secondsLeft);
+            }
         }
         byte[] first = Files.readAllBytes(curves);
         run.runToEnd();
+        assertEquals(0.0, run.progress.get(1).secondsLeft);
         assertTrue(!java.util.Arrays.equals(first, Files.readAllBytes(curves)), "curves.png not rewritten after epoch 2");
         BufferedImage image = ImageIO.read(curves.toFile());
         assertNotNull(image);
