@@ -8,8 +8,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.AnnotationLine;
@@ -71,12 +73,15 @@ public final class Curves {
         }
         boolean logLoss = true;
         double lossMax = 0;
+        Set<String> taken = new HashSet<>();
         for (int r = 0; r < runs.size(); r++) {
             Run run = runs.get(r);
             Color color = RUN_COLORS[r % RUN_COLORS.length];
-            String[] names = several ? new String[] {run.name() + " train", run.name()} : new String[] {"train", "validation"};
-            logLoss &= addPair(loss, run.epochs(), names, color, EpochMetrics::trainLoss, EpochMetrics::valLoss);
-            addPair(top1, run.epochs(), names, color, EpochMetrics::trainTop1, EpochMetrics::valTop1);
+            String name = taken.add(run.name()) ? run.name() : run.name() + " #" + (r + 1); // XChart refuses a series name twice
+            taken.add(name);
+            String[] names = several ? new String[] {name + " train", name} : new String[] {"train", "validation"};
+            logLoss &= addPair(loss, run.epochs(), names, !several, color, EpochMetrics::trainLoss, EpochMetrics::valLoss);
+            addPair(top1, run.epochs(), names, !several, color, EpochMetrics::trainTop1, EpochMetrics::valTop1);
             for (EpochMetrics m : run.epochs()) {
                 lossMax = Math.max(lossMax, finiteOr(Math.max(m.trainLoss(), m.valLoss()), 0));
             }
@@ -139,11 +144,11 @@ public final class Curves {
 
     /**
      * Adds a run's training (dashed) and validation (solid) series, named {@code names[0]} and {@code names[1]};
-     * with several runs only the validation series is in the legend. False if a value was not positive (no log scale).
+     * the training series in the legend if {@code trainInLegend}. False if a value was not positive (no log scale).
      */
-    private static boolean addPair(XYChart chart, List<EpochMetrics> epochs, String[] names, Color color,
+    private static boolean addPair(XYChart chart, List<EpochMetrics> epochs, String[] names, boolean trainInLegend, Color color,
                                    ToDoubleFunction<EpochMetrics> train, ToDoubleFunction<EpochMetrics> validation) {
-        boolean positive = add(chart, names[0], epochs, train, color, SeriesLines.DASH_DASH, !names[0].endsWith(" train"));
+        boolean positive = add(chart, names[0], epochs, train, color, SeriesLines.DASH_DASH, trainInLegend);
         return add(chart, names[1], epochs, validation, color, SeriesLines.SOLID, true) && positive;
     }
 

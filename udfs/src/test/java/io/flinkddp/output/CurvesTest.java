@@ -85,8 +85,9 @@ class CurvesTest {
     }
 
     @Test
-    void severalRunsShareThePanels() throws IOException {
-        byte[] png = Curves.compare("compare", List.of(new Curves.Run("a", HISTORY), new Curves.Run("b", HISTORY.subList(0, 3))));
+    void severalRunsShareThePanelsEvenUnderOneName() throws IOException {
+        byte[] png = Curves.compare("compare", List.of(new Curves.Run("a", HISTORY), new Curves.Run("b", HISTORY.subList(0, 3)),
+                new Curves.Run("a", HISTORY.subList(1, 4))));
         assertEquals(Curves.WIDTH, ImageIO.read(new ByteArrayInputStream(png)).getWidth());
     }
 }
