@@ -3,8 +3,9 @@
 # require_built. The surefire argLine in pom.xml restates NATIVE_MAXBYTES and NATIVE_MAXPHYSICALBYTES.
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-# Flink's Java 17 flags (the file Flink's own scripts' flags were copied into), and no AWS SDK v1 banner.
-JVM_FLAGS_COMMON=(@"$HERE/conf/jvm-opens.args" -Daws.java.v1.disableDeprecationAnnouncement=true)
+# Flink's Java 17 flags (the file Flink's own scripts' flags were copied into), no AWS SDK v1 banner, and
+# headless AWT (curves.png is drawn without a display).
+JVM_FLAGS_COMMON=(@"$HERE/conf/jvm-opens.args" -Daws.java.v1.disableDeprecationAnnouncement=true -Djava.awt.headless=true)
 
 # ND4J keeps activations off-heap (JavaCPP): allow it well beyond the heap. maxbytes caps JavaCPP's
 # own allocations, maxphysicalbytes the whole process (heap included); 20g leaves 4 GB of a 24 GB

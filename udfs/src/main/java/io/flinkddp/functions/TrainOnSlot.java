@@ -49,7 +49,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  */
 public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, GradientChunk> {
 
-    /** Metric group of the training gauges: epoch, round, roundsPerEpoch, learningRate, trainLoss, valLoss, valTop1, imagesPerSecond, roundSeconds, computeSeconds. */
+    /** Metric group of the training gauges: epoch, round, roundsPerEpoch, learningRate, trainLoss, valLoss, valTop1, imagesPerSecond, roundSeconds, computeSeconds, secondsLeft. */
     public static final String METRIC_GROUP = "training";
 
     private final TrainingSettings settings;
@@ -85,6 +85,7 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
         metrics.gauge("imagesPerSecond", () -> progress.imagesPerSecond);
         metrics.gauge("roundSeconds", () -> progress.roundSeconds);
         metrics.gauge("computeSeconds", () -> progress.computeSeconds);
+        metrics.gauge("secondsLeft", () -> progress.secondsLeft);
     }
 
     @Override

@@ -36,6 +36,24 @@ public record EpochMetrics(int epoch, double trainLoss, double trainTop1, double
         return json;
     }
 
+    /** One line of metrics.jsonl read back ({@link #asJson}'s keys); a missing or null number reads as NaN. */
+    public static EpochMetrics fromJson(Map<String, ?> json) {
+        return new EpochMetrics((int) number(json, "epoch"), number(json, "train_loss"), number(json, "train_top1"),
+                number(json, "val_loss"), number(json, "val_top1"), number(json, "val_top5"), number(json, "lr"),
+                number(json, "images_per_second"), number(json, "seconds"));
+    }
+
+    private static double number(Map<String, ?> json, String key) {
+        Object value = json.get(key);
+        if (value instanceof Number n) {
+            return n.doubleValue();
+        }
+        if ("epoch".equals(key)) {
+            throw new IllegalArgumentException("no epoch number in " + json);
+        }
+        return Double.NaN;
+    }
+
     public String logLine(int epochs) {
         return String.format(Locale.ROOT,
                 "epoch %d/%d  train loss %.4f top1 %.3f  |  val loss %.4f top1 %.3f top5 %.3f  |  lr %.2g  |  %.1f img/s  %.1f s",

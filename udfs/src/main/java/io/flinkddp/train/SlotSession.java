@@ -5,11 +5,13 @@ import io.flinkddp.data.ClassLabels;
 import io.flinkddp.data.DecodedImage;
 import io.flinkddp.data.ListingSummary;
 import io.flinkddp.output.Checkpoints;
+import io.flinkddp.output.Curves;
 import io.flinkddp.output.RunOutputs;
 import io.flinkddp.output.RunSummary;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.slf4j.Logger;
@@ -18,9 +20,11 @@ import org.slf4j.LoggerFactory;
 /**
  * One slot's training attempt, from its first round to the run's outputs, without Flink: each
  * {@link #round} runs the {@link SlotTrainer}'s round, then writes the checkpoint it took, and on slot 0
- * logs each closed epoch and rewrites {@code metrics.jsonl}; in the round that finishes training, slot 0
- * writes {@code labels.txt}, {@code model.zip}, {@code metrics.jsonl} and {@code summary.json}. Every
- * slot times its rounds ({@link RoundClock}) and logs where they went when training finishes.
+ * logs each closed epoch and rewrites {@code metrics.jsonl} and {@code curves.png} ({@link Curves}); in the
+ * round that finishes training, slot 0 writes {@code labels.txt}, {@code model.zip}, {@code metrics.jsonl}
+ * and {@code summary.json}. Every slot times its rounds ({@link RoundClock}) and logs where they went when
+ * training finishes, and estimates the time left ({@link EpochProgress}: the {@code secondsLeft} gauge;
+ * slot 0 logs a progress line at most every {@value #PROGRESS_LINE_SECONDS} s).
  *
  * <p>Created once per attempt with the shard and the checkpoint chosen to resume from (if any); keeps
  * the trainer, its replica and its {@link TrainingShard} until {@link #close}, which frees the shard's
@@ -29,6 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class SlotSession implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SlotSession.class);
+    static final int PROGRESS_LINE_SECONDS = 30;
 
     private final TrainingSettings settings;
     private final int slot;
@@ -39,6 +44,11 @@ public final class SlotSession implements AutoCloseable {
     private final Checkpoints checkpoints;
     private final RunOutputs outputs;
     private final RoundClock clock;
+    private final TrainingProgress progress;
+    private final EpochProgress eta = new EpochProgress(System::nanoTime, TimeUnit.SECONDS.toNanos(PROGRESS_LINE_SECONDS));
+    /** The checkpoint's share of the epoch in progress, which round 1 hands to {@link #eta}. */
+    private long resumedEpochImages;
+    private double resumedEpochSeconds;
 
     public SlotSession(TrainingSettings settings, int slot, ClassLabels classes, ListingSummary listing, long startMillis,
                        ComputationGraph net, Iterable<DecodedImage> shard, Optional<TrainingState> resumeFrom,
@@ -54,6 +64,7 @@ public final class SlotSession implements AutoCloseable {
                 Path.of(System.getProperty("java.io.tmpdir")), settings.seed(), slot, settings.cropPixels(), classes.numClasses());
         this.trainer = new SlotTrainer(settings, slot, net, images, progress);
         this.clock = new RoundClock(progress);
+        this.progress = progress;
         long total = trainer.replica().numParams();
         long sent = total - trainer.replica().layout().trainedFrom();
         if (slot == 0 && sent < total) {
@@ -62,6 +73,8 @@ public final class SlotSession implements AutoCloseable {
         }
         resumeFrom.ifPresent(state -> {
             trainer.restore(state);
+            resumedEpochImages = state.epochTrain().samples();
+            resumedEpochSeconds = state.epochElapsedSeconds();
             LOG.info("slot {} resumes from the checkpoint of step {} ({} epochs done)", slot, state.stepsApplied(),
                     state.epochsCompleted());
         });
@@ -73,6 +86,11 @@ public final class SlotSession implements AutoCloseable {
      */
     public RoundReport round(int round, RoundReport previous, List<GradientChunk> sums, Consumer<GradientChunk> out) {
         int epochsBefore = trainer.history().size();
+        long roundStart = eta.now();
+        if (round == 1) { // the epoch's clock starts with training, not with reading the shard
+            eta.epochStarted(roundStart);
+            eta.resume(resumedEpochImages, resumedEpochSeconds);
+        }
         clock.started(System.nanoTime(), trainer.replica().gradientNanos());
         RoundReport report;
         try {
@@ -84,6 +102,7 @@ public final class SlotSession implements AutoCloseable {
         if (trainer.finished() && clock.rounds() > 0) {
             LOG.info("round times: {}", clock.summary(slot));
         }
+        trackProgress(previous, report, roundStart);
         TrainingState checkpoint = trainer.takeCheckpoint();
         if (checkpoint != null) {
             checkpoints.write(checkpoint, settings);
@@ -92,11 +111,45 @@ public final class SlotSession implements AutoCloseable {
         if (slot == 0 && history.size() > epochsBefore) {
             LOG.info(history.get(history.size() - 1).logLine(settings.epochs()));
             outputs.writeMetrics(history);
+            writeCurves(history);
         }
         if (slot == 0 && trainer.finished()) {
             writeOutputs();
         }
         return report;
+    }
+
+    /** Counts the step this round applied and, after an evaluation, starts the next epoch; publishes the estimate. */
+    private void trackProgress(RoundReport previous, RoundReport report, long roundStart) {
+        if (previous != null && previous.roundSamples > 0) {
+            eta.applied(previous.roundSamples);
+        }
+        if (report.evaluatedEpoch > 0) {
+            eta.epochStarted(roundStart);
+        }
+        if (trainer.finished()) {
+            progress.secondsLeft = 0;
+            return;
+        }
+        EpochProgress.Estimate estimate = eta.estimate(progress.epoch, settings.epochs(), trainer.allImages()[0]);
+        if (!Double.isNaN(estimate.runSecondsLeft())) { // an epoch's first round knows nothing new: keep the last estimate
+            progress.secondsLeft = estimate.runSecondsLeft();
+        }
+        if (slot == 0) {
+            eta.line(estimate).ifPresent(LOG::info);
+        }
+    }
+
+    /** curves.png, as metrics.jsonl: a picture that cannot be drawn (no AWT in this JVM) is logged, not fatal. */
+    private void writeCurves(List<EpochMetrics> history) {
+        byte[] png;
+        try {
+            png = Curves.png(new org.apache.flink.core.fs.Path(settings.output()).getName(), history);
+        } catch (RuntimeException | LinkageError | java.awt.AWTError e) {
+            LOG.warn("cannot draw {}: {}", Curves.FILE, e.toString());
+            return;
+        }
+        outputs.writeAtomically(Curves.FILE, out -> out.write(png));
     }
 
     private void writeOutputs() {

@@ -17,6 +17,8 @@ public final class TrainingProgress {
     /** The last timed round's wall seconds and its gradient computation's ({@link RoundClock}). */
     public volatile double roundSeconds = Double.NaN;
     public volatile double computeSeconds = Double.NaN;
+    /** Seconds the run has left, from the epoch in progress' rate ({@link EpochProgress}); 0 once finished. */
+    public volatile double secondsLeft = Double.NaN;
 
     void epochClosed(EpochMetrics metrics, double nextLearningRate) {
         trainLoss = metrics.trainLoss();

@@ -43,6 +43,8 @@ final class Lockstep {
     private static final GradientChunkSerializer WIRE = new GradientChunkSerializer();
     final TrainingSettings settings;
     final List<SlotTrainer> slots = new ArrayList<>();
+    /** Each slot's gauges. */
+    final List<TrainingProgress> progress = new ArrayList<>();
     private final List<SlotSession> sessions = new ArrayList<>();
     private RoundReport previous;
     private List<GradientChunk> sums = List.of();
@@ -65,10 +67,15 @@ final class Lockstep {
                 }
             }
             SlotSession session = new SlotSession(settings, slot, ClassLabels.ofFolders(List.of("dark", "light")), listing, System.currentTimeMillis(),
-                    tinyNet(settings.seed(), batchNorm), shard, resumeFrom, new TrainingProgress());
+                    tinyNet(settings.seed(), batchNorm), shard, resumeFrom, progress(new TrainingProgress()));
             sessions.add(session);
             slots.add(session.trainer());
         }
+    }
+
+    private TrainingProgress progress(TrainingProgress gauges) {
+        progress.add(gauges);
+        return gauges;
     }
 
     /** What the listing would have found: the decoded images, by class and role. */

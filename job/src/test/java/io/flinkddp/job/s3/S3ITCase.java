@@ -99,7 +99,8 @@ class S3ITCase {
         double valTop1 = summary.get("final_metrics").get("val_top1").asDouble();
         assertTrue(valTop1 > 0.4, "validation top-1 " + valTop1 + " is well above chance (0.1)");
         List<String> outputs = list("s3://runs/fashion");
-        assertTrue(outputs.containsAll(List.of("model.zip", "labels.txt", "metrics.jsonl", "summary.json")), outputs.toString());
+        assertTrue(outputs.containsAll(List.of("model.zip", "labels.txt", "metrics.jsonl", "curves.png", "summary.json")),
+                outputs.toString());
         assertTrue(outputs.stream().noneMatch(name -> name.contains("inprogress")), "no temporary objects left: " + outputs);
     }
 
