@@ -1,6 +1,7 @@
 package io.flinkddp.functions;
 
 import io.flinkddp.config.ScoringSettings;
+import io.flinkddp.output.ConfusionPicture;
 import io.flinkddp.output.RunOutputs;
 import io.flinkddp.score.Evaluation;
 import io.flinkddp.score.ModelInfo;
@@ -13,7 +14,7 @@ import org.apache.flink.util.Collector;
 
 /**
  * write-evaluation (parallelism 1): adds every scored labelled image into an {@link Evaluation}, then
- * writes confusion.csv and, last, evaluation.json (the metrics and the counts, images found being the
+ * writes confusion.csv, confusion.png (up to {@link ConfusionPicture}'s class count) and, last, evaluation.json (the metrics and the counts, images found being the
  * broadcast {@value Names#IMAGES_LISTED} counts), each atomically. Emits the images evaluated. Keeps nothing.
  */
 public class WriteEvaluation extends RichMapPartitionFunction<ScoredImage, Long> {
@@ -34,6 +35,7 @@ public class WriteEvaluation extends RichMapPartitionFunction<ScoredImage, Long>
         images.forEach(evaluation::add);
         RunOutputs outputs = new RunOutputs(settings.output());
         outputs.writeAtomically(RunOutputs.CONFUSION, stream -> stream.write(evaluation.confusionCsv().getBytes(StandardCharsets.UTF_8)));
+        ConfusionPicture.png(evaluation, model.classNames()).ifPresent(png -> outputs.writeAtomically(ConfusionPicture.FILE, stream -> stream.write(png)));
         long found = ScoringSummary.total(getRuntimeContext().getBroadcastVariable(Names.IMAGES_LISTED));
         Map<String, Object> report = ScoringSummary.of(settings, model, found, evaluation.images(), startMillis);
         report.putAll(evaluation.metrics());
