@@ -135,6 +135,9 @@ class ScoringITCase {
         JobRunner again = JobRunner.predict(args(images, output));
         assertEquals(2, again.exitCode());
         assertTrue(again.err().contains("already holds summary.json"), again.err());
+        JobRunner retry = JobRunner.predict(args(images, output, "--top-k", "1"));
+        assertEquals(0, retry.exitCode(), retry.err());
+        assertTrue(retry.out().startsWith("already done: outputs in "), retry.out());
     }
 
     @Test
