@@ -68,7 +68,7 @@ public final class TrainJob {
     /**
      * The entry point of {@code flink run}. It never calls System.exit (in application mode main runs
      * inside the JobManager): a failure, already explained on stderr, ends main with {@link JobFailed},
-     * which makes {@code flink run} exit non-zero.
+     * which makes {@code flink run} exit 1 (its CLI's code whenever main throws, so a refusal's 2 becomes 1 there).
      */
     public static void main(String[] args) {
         int code = runCommand("flink run flink-ddp-job.jar", args, settings -> ExecutionEnvironment.getExecutionEnvironment(),
