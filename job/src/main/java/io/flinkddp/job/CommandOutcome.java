@@ -2,6 +2,7 @@ package io.flinkddp.job;
 
 import io.flinkddp.config.InvalidSettingsException;
 import io.flinkddp.data.InvalidDataException;
+import io.flinkddp.output.RunOutputs;
 import java.io.PrintStream;
 import java.util.List;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -9,8 +10,9 @@ import org.apache.flink.util.ExceptionUtils;
 
 /**
  * How the commands (train, predict, evaluate) end: what they print and the exit code they return.
- * 0: the job finished (or was submitted detached); 2: bad options or data, one line saying which;
- * 1: the job failed otherwise, with the cause and its stack trace.
+ * 0: the job finished with every output written (or was submitted detached); 2: bad options or
+ * data, one line saying which; 1: the job failed otherwise, with the cause and its stack trace.
+ * README.md ("Run it from a scheduler") tabulates them.
  */
 final class CommandOutcome {
 
@@ -21,8 +23,15 @@ final class CommandOutcome {
     private CommandOutcome() {
     }
 
-    /** The job ran attached (its outputs are written) or was submitted detached. */
+    /**
+     * The job ran attached or was submitted detached. An attached job counts as done only once its
+     * {@code _SUCCESS}, the last output, is there; else this throws (exit code 1 through {@link #failed}).
+     */
     static int done(JobExecutionResult result, String output, PrintStream out) {
+        if (result.isJobExecutionResult() && !new RunOutputs(output).holds(RunOutputs.SUCCESS)) {
+            throw new IllegalStateException("the job finished, but " + output + " holds no " + RunOutputs.SUCCESS
+                    + ": its outputs are incomplete");
+        }
         out.println(result.isJobExecutionResult()
                 ? "done: outputs in " + output
                 : "submitted (detached): job " + result.getJobID() + ", outputs will be in " + output);

@@ -18,6 +18,7 @@ import io.flinkddp.score.ScoredImage;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -69,8 +70,14 @@ final class Scoring {
             ModelInfo model = ModelInfo.read(modelUri, provisional.classNamesUri(), classes);
             ScoringSettings settings = ScoringSettings.fromOptions(options, texts, model.resizePixels(), model.cropPixels());
             boolean done = storage("--output", settings.output(), env, () -> new RunOutputs(settings.output()).holds(results));
-            if (done) {
-                throw new InvalidSettingsException("--output " + settings.output() + " already holds " + results + "; choose another");
+            if (done) {  // a scheduler's retry of the same command: nothing to do; else refused
+                Optional<String> same = storage("--output", settings.output(), env, () -> FinishedRun.sameAs(settings, results));
+                if (same.isPresent()) {
+                    out.println(same.get());
+                    return CommandOutcome.DONE;
+                }
+                throw new InvalidSettingsException("--output " + settings.output() + " already holds " + results
+                        + ", but not of this command finished (_SUCCESS) with these options; choose another");
             }
             return CommandOutcome.done(job.run(env, settings, model, startMillis), settings.output(), out);
         } catch (Exception e) {

@@ -68,7 +68,7 @@ public final class TrainJob {
     /**
      * The entry point of {@code flink run}. It never calls System.exit (in application mode main runs
      * inside the JobManager): a failure, already explained on stderr, ends main with {@link JobFailed},
-     * which makes {@code flink run} exit non-zero.
+     * which makes {@code flink run} exit 1 (its CLI's code whenever main throws, so a refusal's 2 becomes 1 there).
      */
     public static void main(String[] args) {
         int code = runCommand("flink run flink-ddp-job.jar", args, settings -> ExecutionEnvironment.getExecutionEnvironment(),
@@ -185,8 +185,9 @@ public final class TrainJob {
     }
 
     /**
-     * Parses the options, runs the job, and turns failures into one clear line. Returns the exit
-     * code: 0 done, 1 the job failed, 2 bad options or data.
+     * Parses the options, runs the job (unless {@code --output} holds a run finished with these
+     * settings: {@link FinishedRun}), and turns failures into one clear line. Returns the exit code
+     * ({@link CommandOutcome}): 0 done, 1 the job failed, 2 bad options or data.
      */
     static int runCommand(String command, String[] args, Function<TrainingSettings, ExecutionEnvironment> environment, String confDir,
                           String defaultData, PrintStream out, PrintStream err) {
@@ -198,7 +199,14 @@ public final class TrainJob {
             }
             String defaultOutput = "runs/" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             TrainingSettings settings = TrainingSettings.fromOptions(values, defaultData, defaultOutput);
-            return CommandOutcome.done(train(environment.apply(settings), settings), settings.output(), out);
+            ExecutionEnvironment env = environment.apply(settings);
+            Configuration conf = Configuration.fromMap(env.getConfiguration().toMap());
+            Optional<String> finished = StorageErrors.access("--output", settings.output(), conf, () -> FinishedRun.sameAs(settings));
+            if (finished.isPresent()) {  // a scheduler's retry of a run that finished: nothing to do
+                out.println(finished.get());
+                return CommandOutcome.DONE;
+            }
+            return CommandOutcome.done(train(env, settings), settings.output(), out);
         } catch (Exception e) {
             return CommandOutcome.failed(e, "training job", err);
         }

@@ -80,6 +80,7 @@ class ScoringITCase {
         Path output = temp.resolve("evaluated");
         JobRunner evaluate = JobRunner.evaluate(args(validation, output));
         assertEquals(0, evaluate.exitCode(), evaluate.err());
+        assertEquals(0, Files.size(output.resolve("_SUCCESS")), "evaluate ends with an empty _SUCCESS");
 
         JsonNode last = JSON.readTree(run.resolve("summary.json").toFile()).get("final_metrics");
         JsonNode evaluation = JSON.readTree(output.resolve("evaluation.json").toFile());
@@ -117,6 +118,7 @@ class ScoringITCase {
         Path output = temp.resolve("predicted");
         JobRunner predict = JobRunner.predict(args(images, output, "--top-k", "1"));
         assertEquals(0, predict.exitCode(), predict.err());
+        assertEquals(0, Files.size(output.resolve("_SUCCESS")), "predict ends with an empty _SUCCESS");
 
         List<String> lines = Files.readAllLines(output.resolve("predictions.jsonl"));
         assertEquals(2, lines.size(), String.join("\n", lines));
@@ -133,6 +135,9 @@ class ScoringITCase {
         JobRunner again = JobRunner.predict(args(images, output));
         assertEquals(2, again.exitCode());
         assertTrue(again.err().contains("already holds summary.json"), again.err());
+        JobRunner retry = JobRunner.predict(args(images, output, "--top-k", "1"));
+        assertEquals(0, retry.exitCode(), retry.err());
+        assertTrue(retry.out().startsWith("already done: outputs in "), retry.out());
     }
 
     @Test

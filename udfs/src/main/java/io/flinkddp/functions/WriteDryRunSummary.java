@@ -33,7 +33,7 @@ public class WriteDryRunSummary implements MapPartitionFunction<ListingSummary, 
         long trainable = ParamLayout.of(Networks.build(settings, classes.numClasses())).trainableParams();
         RunOutputs outputs = new RunOutputs(settings.output());
         outputs.writeLabels(classes);
-        outputs.writeSummary(RunSummary.of(settings, classes, listing, null, null, trainable, List.of(), List.of(), startMillis));
+        outputs.writeLast(RunOutputs.SUMMARY, RunSummary.of(settings, classes, listing, null, null, trainable, List.of(), List.of(), startMillis));
         out.collect(listing);
     }
 }

@@ -39,7 +39,7 @@ public class WriteEvaluation extends RichMapPartitionFunction<ScoredImage, Long>
         long found = ScoringSummary.total(getRuntimeContext().getBroadcastVariable(Names.IMAGES_LISTED));
         Map<String, Object> report = ScoringSummary.of(settings, model, found, evaluation.images(), startMillis);
         report.putAll(evaluation.metrics());
-        outputs.writeJson(RunOutputs.EVALUATION, report);
+        outputs.writeLast(RunOutputs.EVALUATION, report);
         out.collect(evaluation.images());
     }
 }

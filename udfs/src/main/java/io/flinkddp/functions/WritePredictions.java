@@ -39,7 +39,7 @@ public class WritePredictions extends RichMapPartitionFunction<ScoredImage, Long
             }
         });
         long found = ScoringSummary.total(getRuntimeContext().getBroadcastVariable(Names.IMAGES_LISTED));
-        outputs.writeSummary(ScoringSummary.of(settings, model, found, lines[0], startMillis));
+        outputs.writeLast(RunOutputs.SUMMARY, ScoringSummary.of(settings, model, found, lines[0], startMillis));
         out.collect(lines[0]);
     }
 }

@@ -19,7 +19,9 @@ import org.deeplearning4j.util.ModelSerializer;
 /**
  * Writes a run's files under the output directory through Flink's {@link FileSystem} (file://, s3://,
  * hdfs://). Every file is written to a hidden temporary name and then renamed, so a reader sees
- * either the whole file or none. {@code summary.json} is written last and marks a finished run.
+ * either the whole file or none. {@code summary.json} (or a command's own result file) is written
+ * next to last and marks a finished run; {@link #writeLast} then writes the empty {@code _SUCCESS}, the
+ * very last object, which tells a scheduler's sensor that every output is in place.
  */
 public final class RunOutputs {
 
@@ -30,6 +32,7 @@ public final class RunOutputs {
     public static final String PREDICTIONS = "predictions.jsonl";
     public static final String EVALUATION = "evaluation.json";
     public static final String CONFUSION = "confusion.csv";
+    public static final String SUCCESS = "_SUCCESS";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper JSON_LINE = new ObjectMapper();
@@ -67,13 +70,27 @@ public final class RunOutputs {
         writeAtomically(name, out -> JSON.writeValue(out, value));
     }
 
-    /** Deletes a finished run's summary.json, so that the run counts as unfinished again (it goes on training). */
+    /**
+     * Writes {@code name} as indented JSON, atomically, and only then the empty {@code _SUCCESS}: a
+     * command's last two writes. If the first fails, {@code _SUCCESS} is not written.
+     */
+    public void writeLast(String name, Object value) {
+        writeJson(name, value);
+        writeAtomically(SUCCESS, out -> { });
+    }
+
+    /**
+     * Deletes a finished run's {@code _SUCCESS}, then its summary.json, so that the run counts as
+     * unfinished again (it goes on training).
+     */
     public void reopen() {
-        Path summary = new Path(directory, SUMMARY);
-        try {
-            summary.getFileSystem().delete(summary, false);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + summary + ": " + e.getMessage(), e);
+        for (String name : List.of(SUCCESS, SUMMARY)) {
+            Path file = new Path(directory, name);
+            try {
+                file.getFileSystem().delete(file, false);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot delete " + file + ": " + e.getMessage(), e);
+            }
         }
     }
 

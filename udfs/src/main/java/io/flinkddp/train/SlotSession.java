@@ -156,10 +156,10 @@ public final class SlotSession implements AutoCloseable {
         outputs.writeLabels(classes);
         outputs.writeModel(trainer.replica().network());
         outputs.writeMetrics(trainer.history());
-        outputs.writeSummary(RunSummary.of(settings, classes, listing, trainer.allImages()[0],
+        outputs.writeLast(RunOutputs.SUMMARY, RunSummary.of(settings, classes, listing, trainer.allImages()[0],
                 trainer.allImages()[1], trainer.replica().layout().trainableParams(), trainer.history(),
                 trainer.resumedFromSteps(), startMillis));
-        LOG.info("wrote model, labels, metrics and summary to {}", settings.output());
+        LOG.info("wrote model, labels, metrics, summary and _SUCCESS to {}", settings.output());
     }
 
     public boolean finished() {

@@ -38,6 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>a run cancelled after its first epoch and resubmitted resumes, and ends like the reference;</li>
  *   <li>a run whose TaskManager running a training slot is killed (SIGKILL) in epoch 2 restarts, resumes
  *       from its newest checkpoint, and finishes with epochs 1 to 3 once each and the reference's metrics.</li>
+ *   <li>bin/await-job waits for a detached run and exits 0 once it finished, with its {@code _SUCCESS} written;
+ *       the same command again, attached, exits 0 at once ("already done"); an unknown job id exits 2.</li>
  * </ol>
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -130,6 +132,40 @@ class LocalClusterITCase {
                 "resumed from " + resumes + ", newest checkpoint at the kill was of step " + newestAtKill);
         // Epochs 1 to 3 once each, with the uninterrupted run's losses, accuracies and rates: the resume is exact.
         assertSameMetrics(metrics(output));
+    }
+
+    @Test
+    @Order(5)
+    void awaitJobExitsAsAnAttachedRunAndARetryOfAFinishedRunDoesNothing() throws Exception {
+        Path output = temp.resolve("awaited");
+        String job = submitDetached(output, "--epochs", "1");
+        Exit awaited = exit("bin/await-job", job, "--poll-seconds", "1");   // the REST address from the cluster's config.yaml
+        assertEquals(0, awaited.code, awaited.output);
+        assertEquals("FINISHED", rest("/jobs/" + job).get("state").asText());
+        assertEquals(0, Files.size(output.resolve("_SUCCESS")), "outputs written when await-job returned");
+
+        Exit retry = exit(flinkRun(false, output, "--epochs", "1").toArray(String[]::new));
+        assertEquals(0, retry.code, retry.output);
+        assertTrue(retry.output.contains("already done: outputs in " + output), retry.output);
+
+        Exit unknown = exit("bin/await-job", "0123456789abcdef0123456789abcdef", "--rest", "http://127.0.0.1:" + port);
+        assertEquals(2, unknown.code, unknown.output);
+        assertTrue(unknown.output.contains("knows no job 0123456789abcdef0123456789abcdef"), unknown.output);
+    }
+
+    private record Exit(int code, String output) {
+    }
+
+    /** Runs one of bin/'s commands to its end and returns its exit code and output. */
+    private static Exit exit(String... command) throws Exception {
+        List<String> args = new ArrayList<>(List.of("bash", REPO.resolve(command[0]).toString()));
+        args.addAll(List.of(command).subList(1, command.length));
+        ProcessBuilder builder = new ProcessBuilder(args).redirectErrorStream(true);
+        builder.environment().put("LOCAL_CLUSTER_DIR", dir.toString());
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertTrue(process.waitFor(5, TimeUnit.MINUTES), String.join(" ", command) + " did not end");
+        return new Exit(process.exitValue(), output);
     }
 
     private static String submitDetached(Path output, String... more) throws Exception {
