@@ -27,7 +27,8 @@ import org.apache.flink.configuration.RestOptions;
  * {@code --poll-seconds} (5). Out: one line, and the exit code: 0 the job finished (its outputs are
  * written), 1 it failed or was cancelled, 2 it stopped on bad options or data, or this command's own
  * arguments or job id are wrong. A JobManager that does not answer is asked again for
- * {@code --unreachable-seconds} (120), then the exit code is 1. Keeps nothing.
+ * {@code --unreachable-seconds} (120), then the exit code is 1. Keeps nothing. {@link #jobState} and
+ * {@link #restAddress} serve {@code RunWriter} (is the job that writes an {@code --output} still running?).
  */
 public final class AwaitJob {
 
@@ -74,12 +75,12 @@ public final class AwaitJob {
         }
         String base = rest != null ? rest : restAddress(confDir == null ? new Configuration() : GlobalConfiguration.loadConfiguration(confDir));
         URI uri = URI.create(base.replaceAll("/+$", "") + "/jobs/" + jobId + "/execution-result");
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient http = client();
         long unreachableSince = -1;
         while (true) {
             HttpResponse<String> answer;
             try {
-                answer = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                answer = get(http, uri);
                 unreachableSince = -1;
             } catch (IOException e) {
                 long now = System.nanoTime();
@@ -109,8 +110,35 @@ public final class AwaitJob {
         }
     }
 
+    /**
+     * The state of job {@code jobId} at the JobManager at {@code base} ({@code GET /jobs/<id>}): RUNNING,
+     * FINISHED, ...; empty when it knows no such job. Throws IOException when it does not answer.
+     */
+    public static java.util.Optional<String> jobState(String base, String jobId) throws IOException, InterruptedException {
+        HttpResponse<String> answer = get(client(), URI.create(base.replaceAll("/+$", "") + "/jobs/" + jobId));
+        if (answer.statusCode() == 404) {
+            return java.util.Optional.empty();
+        }
+        if (answer.statusCode() != 200) {
+            throw new IOException("GET " + base + "/jobs/" + jobId + " answered " + answer.statusCode() + ": " + answer.body());
+        }
+        try {
+            return java.util.Optional.of(readJson(answer.body()).path("state").asText("(no state)"));
+        } catch (IllegalStateException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    private static HttpClient client() {
+        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    private static HttpResponse<String> get(HttpClient http, URI uri) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /** The REST endpoint a client of {@code conf} talks to: rest.address (else jobmanager.rpc.address, else localhost) and rest.port. */
-    static String restAddress(Configuration conf) {
+    public static String restAddress(Configuration conf) {
         String host = conf.getOptional(RestOptions.ADDRESS).orElse(conf.getOptional(JobManagerOptions.ADDRESS).orElse("localhost"));
         return "http://" + host + ":" + conf.get(RestOptions.PORT);
     }

@@ -105,6 +105,31 @@ class AwaitJobTest {
         assertEquals("http://rest-host:18081", AwaitJob.restAddress(conf));
     }
 
+    @Test
+    void jobStateAsksForTheJobAndTellsUnknownFromUnreachable() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        List<String> paths = new java.util.concurrent.CopyOnWriteArrayList<>();
+        server.createContext("/", exchange -> {
+            paths.add(exchange.getRequestURI().getPath());
+            boolean known = exchange.getRequestURI().getPath().equals("/jobs/" + JOB);
+            byte[] body = (known ? "{\"jid\":\"" + JOB + "\",\"state\":\"RESTARTING\"}" : "{\"errors\":[\"Job not found\"]}")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(known ? 200 : 404, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
+            assertEquals(java.util.Optional.of("RESTARTING"), AwaitJob.jobState(base, JOB));
+            assertEquals(java.util.Optional.empty(), AwaitJob.jobState(base, "ffffffffffffffffffffffffffffffff"));
+            assertEquals(List.of("/jobs/" + JOB, "/jobs/ffffffffffffffffffffffffffffffff"), paths);
+        } finally {
+            server.stop(0);
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> AwaitJob.jobState("http://127.0.0.1:1", JOB));
+    }
+
     record Result(int code, String out, String err) {
     }
 
