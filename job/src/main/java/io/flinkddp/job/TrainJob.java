@@ -186,8 +186,9 @@ public final class TrainJob {
 
     /**
      * Parses the options, runs the job (unless {@code --output} holds a run finished with these
-     * settings: {@link FinishedRun}), and turns failures into one clear line. Returns the exit code
-     * ({@link CommandOutcome}): 0 done, 1 the job failed, 2 bad options or data.
+     * settings: {@link FinishedRun}; or while another job writes it: {@link RunWriter}), and turns failures
+     * into one clear line. Returns the exit code ({@link CommandOutcome}): 0 done, 1 the job failed, 2 bad
+     * options or data, or another writer.
      */
     static int runCommand(String command, String[] args, Function<TrainingSettings, ExecutionEnvironment> environment, String confDir,
                           String defaultData, PrintStream out, PrintStream err) {
@@ -206,6 +207,9 @@ public final class TrainJob {
                 out.println(finished.get());
                 return CommandOutcome.DONE;
             }
+            RunWriter writer = RunWriter.of(env, settings.output());  // one writer per --output: refuse while another job writes it
+            StorageErrors.access("--output", settings.output(), conf, () -> writer.refuseIfRunning(RunWriter.SYSTEM));
+            env.registerJobListener(writer);  // writes _WRITER once submitted, deletes it when an attached job ends
             return CommandOutcome.done(train(env, settings), settings.output(), out);
         } catch (Exception e) {
             return CommandOutcome.failed(e, "training job", err);
