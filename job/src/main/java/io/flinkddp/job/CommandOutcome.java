@@ -38,6 +38,13 @@ final class CommandOutcome {
         return DONE;
     }
 
+    /** Ends a command's {@code main} with {@code code}: returns for 0, else throws so that the client fails. */
+    static void endMain(int code) {
+        if (code != DONE) {
+            throw new TrainJob.JobFailed(code);
+        }
+    }
+
     /** A failure of the command or of its {@code job} ("training job", ...), told apart by what caused it. */
     static int failed(Exception e, String job, PrintStream err) {
         Throwable cause = userFacingCause(e);

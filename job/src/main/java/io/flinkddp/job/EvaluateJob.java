@@ -36,10 +36,7 @@ public final class EvaluateJob {
     }
 
     public static void main(String[] args) {
-        int code = runCommand(COMMAND, args, settings -> ExecutionEnvironment.getExecutionEnvironment(), System.out, System.err);
-        if (code != 0) {
-            throw new TrainJob.JobFailed(code);
-        }
+        CommandOutcome.endMain(runCommand(COMMAND, args, settings -> ExecutionEnvironment.getExecutionEnvironment(), System.out, System.err));
     }
 
     static int runCommand(String command, String[] args, Function<ScoringSettings, ExecutionEnvironment> environment,

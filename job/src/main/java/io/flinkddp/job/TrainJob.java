@@ -71,11 +71,8 @@ public final class TrainJob {
      * which makes {@code flink run} exit 1 (its CLI's code whenever main throws, so a refusal's 2 becomes 1 there).
      */
     public static void main(String[] args) {
-        int code = runCommand("flink run flink-ddp-job.jar", args, settings -> ExecutionEnvironment.getExecutionEnvironment(),
-                System.getenv("FLINK_CONF_DIR"), null, System.out, System.err);
-        if (code != 0) {
-            throw new JobFailed(code);
-        }
+        CommandOutcome.endMain(runCommand("flink run flink-ddp-job.jar", args, settings -> ExecutionEnvironment.getExecutionEnvironment(),
+                System.getenv("FLINK_CONF_DIR"), null, System.out, System.err));
     }
 
     /** Ends {@link #main} after a failure that runCommand has already explained on stderr. */

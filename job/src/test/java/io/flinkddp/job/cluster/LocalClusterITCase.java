@@ -337,14 +337,8 @@ class LocalClusterITCase {
     }
 
     private static String run(String... command) throws Exception {
-        List<String> args = new ArrayList<>(List.of("bash", REPO.resolve(command[0]).toString()));
-        args.addAll(List.of(command).subList(1, command.length));
-        ProcessBuilder builder = new ProcessBuilder(args).redirectErrorStream(true);
-        builder.environment().put("LOCAL_CLUSTER_DIR", dir.toString());
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes());
-        assertTrue(process.waitFor(5, TimeUnit.MINUTES), String.join(" ", command) + " did not end");
-        assertEquals(0, process.exitValue(), String.join(" ", command) + ":\n" + output);
-        return output;
+        Exit exit = exit(command);
+        assertEquals(0, exit.code(), String.join(" ", command) + ":\n" + exit.output());
+        return exit.output();
     }
 }
