@@ -38,11 +38,24 @@ final class CommandOutcome {
         return DONE;
     }
 
-    /** Ends a command's {@code main} with {@code code}: returns for 0, else throws so that the client fails. */
+    /**
+     * Ends a command's {@code main} with {@code code}: returns for 0. Otherwise, called from Flink's CLI
+     * ({@code flink run}, which would exit 1 for any exception), exits with {@code code}; anywhere else
+     * (application mode, where main runs inside the JobManager) throws, so that the program fails.
+     */
     static void endMain(int code) {
-        if (code != DONE) {
-            throw new TrainJob.JobFailed(code);
+        if (code == DONE) {
+            return;
         }
+        if (calledFromFlinkCli()) {
+            System.exit(code);
+        }
+        throw new TrainJob.JobFailed(code);
+    }
+
+    /** Whether Flink's command line, {@code CliFrontend}, is on this thread's stack (it runs a program's main in its own thread). */
+    static boolean calledFromFlinkCli() {
+        return StackWalker.getInstance().walk(frames -> frames.anyMatch(f -> f.getClassName().equals("org.apache.flink.client.cli.CliFrontend")));
     }
 
     /** A failure of the command or of its {@code job} ("training job", ...), told apart by what caused it. */

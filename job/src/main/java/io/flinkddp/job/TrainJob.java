@@ -29,17 +29,13 @@ import io.flinkddp.output.RunOutputs;
 import io.flinkddp.train.GradientChunk;
 import io.flinkddp.train.RoundReportAggregator;
 import io.flinkddp.train.TrainingFinished;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
+import java.util.OptionalInt;
 import java.util.function.Function;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -48,6 +44,7 @@ import org.apache.flink.api.java.ExecutionEnvironment;
 import org.apache.flink.api.java.io.DiscardingOutputFormat;
 import org.apache.flink.api.java.operators.IterativeDataSet;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.configuration.ReadableConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,17 +55,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class TrainJob {
 
-    /** Optional job defaults, looked up in the Flink configuration directory. */
-    public static final String DEFAULTS_FILE = "job-defaults.properties";
     private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
 
     private TrainJob() {
     }
 
     /**
-     * The entry point of {@code flink run}. It never calls System.exit (in application mode main runs
-     * inside the JobManager): a failure, already explained on stderr, ends main with {@link JobFailed},
-     * which makes {@code flink run} exit 1 (its CLI's code whenever main throws, so a refusal's 2 becomes 1 there).
+     * The entry point of {@code flink run}. It ends through {@link CommandOutcome#endMain}: under Flink's
+     * CLI with the command's exit code, in application mode (main inside the JobManager) never by
+     * System.exit: a failure, already explained on stderr, throws {@link JobFailed}.
      */
     public static void main(String[] args) {
         CommandOutcome.endMain(runCommand("flink run flink-ddp-job.jar", args, settings -> ExecutionEnvironment.getExecutionEnvironment(),
@@ -89,8 +84,14 @@ public final class TrainJob {
      * across slots and feeds the sums back as the next round's broadcast set.
      */
     public static JobExecutionResult train(ExecutionEnvironment env, TrainingSettings settings) throws Exception {
+        return train(env, settings, () -> { });
+    }
+
+    /** The same, running {@code beforeSubmit} once the checks of storage have passed, before the job is submitted. */
+    static JobExecutionResult train(ExecutionEnvironment env, TrainingSettings settings, Runnable beforeSubmit) throws Exception {
         long startMillis = System.currentTimeMillis();
         ClassLabels classes = checkStorage(settings, env.getConfiguration());
+        beforeSubmit.run();
         int slots = settings.slots();
 
         // List each class folder on a TaskManager, then split on paths alone (deterministic). Split and
@@ -178,54 +179,62 @@ public final class TrainJob {
     }
 
     private static String jobName(TrainingSettings settings) {
-        return "flink-ddp " + (settings.dryRun() ? "dry run" : "train " + settings.model()) + " on " + settings.data();
+        return "flink-ddp " + (settings.dryRun() ? "dry run" : "train " + settings.model()) + " on " + settings.data() + " into " + settings.output();
     }
 
     /**
      * Parses the options, runs the job (unless {@code --output} holds a run finished with these
-     * settings: {@link FinishedRun}; or while another job writes it: {@link RunWriter}), and turns failures
-     * into one clear line. Returns the exit code ({@link CommandOutcome}): 0 done, 1 the job failed, 2 bad
-     * options or data, or another writer.
+     * settings: {@link FinishedRun}; while another job writes it, waits for that job: {@link OtherWriter}),
+     * and turns failures into one clear line. Returns the exit code ({@link CommandOutcome}): 0 done,
+     * 1 the job (or the other writer's) failed, 2 bad options or data.
      */
     static int runCommand(String command, String[] args, Function<TrainingSettings, ExecutionEnvironment> environment, String confDir,
                           String defaultData, PrintStream out, PrintStream err) {
         try {
-            Map<String, String> values = CommandLine.merge(TrainingSettings.OPTIONS, readDefaults(confDir), args);
+            Map<String, String> values = CommandLine.merge(TrainingSettings.OPTIONS, CommandLine.readDefaults(confDir), args);
             if (CommandLine.wantsHelp(values)) {
                 out.print(CommandLine.help(command, TrainingSettings.OPTIONS));
                 return 0;
             }
             String defaultOutput = "runs/" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             TrainingSettings settings = TrainingSettings.fromOptions(values, defaultData, defaultOutput);
-            ExecutionEnvironment env = environment.apply(settings);
-            Configuration conf = Configuration.fromMap(env.getConfiguration().toMap());
-            Optional<String> finished = StorageErrors.access("--output", settings.output(), conf, () -> FinishedRun.sameAs(settings));
-            if (finished.isPresent()) {  // a scheduler's retry of a run that finished: nothing to do
-                out.println(finished.get());
-                return CommandOutcome.DONE;
+            OptionalInt code = OptionalInt.empty();
+            while (code.isEmpty()) {  // again only after waiting for another writer that ended well
+                code = runOnce(environment.apply(settings), settings, out, err);
             }
-            RunWriter writer = RunWriter.of(env, settings.output());  // one writer per --output: refuse while another job writes it
-            StorageErrors.access("--output", settings.output(), conf, () -> writer.refuseIfRunning(RunWriter.SYSTEM));
-            env.registerJobListener(writer);  // writes _WRITER once submitted, deletes it when an attached job ends
-            return CommandOutcome.done(train(env, settings), settings.output(), out);
+            return code.getAsInt();
         } catch (Exception e) {
             return CommandOutcome.failed(e, "training job", err);
         }
     }
 
-    private static Map<String, String> readDefaults(String confDir) throws IOException {
-        Map<String, String> values = new HashMap<>();
-        if (confDir == null) {
-            return values;
+    /** Trains (or finds the run done), or waits for the other job writing {@code --output}: empty if that one ended well. */
+    private static OptionalInt runOnce(ExecutionEnvironment env, TrainingSettings settings, PrintStream out, PrintStream err)
+            throws Exception {
+        Configuration conf = env.getConfiguration();
+        String output = settings.output();
+        Optional<String> finished = StorageErrors.access("--output", output, conf, () -> FinishedRun.sameAs(settings));
+        if (finished.isPresent()) {  // a scheduler's retry of a run that finished: nothing to do
+            out.println(finished.get());
+            return OptionalInt.of(CommandOutcome.DONE);
         }
-        java.nio.file.Path file = java.nio.file.Path.of(confDir, DEFAULTS_FILE);
-        if (Files.isRegularFile(file)) {
-            Properties properties = new Properties();
-            try (InputStream in = Files.newInputStream(file)) {
-                properties.load(in);
+        RunWriter writer = RunWriter.of(env, output);  // one writer per --output
+        Optional<RunWriter.Running> other = StorageErrors.access("--output", output, conf, () -> writer.claim(conf, WriterLookups.SYSTEM));
+        if (other.isEmpty()) {
+            env.registerJobListener(writer);  // learns whether the submission went through
+            Runnable record = () -> StorageErrors.access("--output", output, conf, () -> {
+                writer.record();  // _WRITER names the job before it is submitted
+                return null;
+            });
+            try {
+                return OptionalInt.of(CommandOutcome.done(train(env, settings, record), output, out));
+            } catch (Exception e) {
+                other = writer.winner(WriterLookups.SYSTEM);  // two commands at once: the JobManager took the other's job
+                if (other.isEmpty()) {
+                    throw e;
+                }
             }
-            properties.stringPropertyNames().forEach(name -> values.put(name, properties.getProperty(name)));
         }
-        return values;
+        return OtherWriter.await(other.get(), conf.get(DeploymentOptions.ATTACHED), output, WriterLookups.SYSTEM, out, err);
     }
 }

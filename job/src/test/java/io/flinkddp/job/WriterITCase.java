@@ -1,7 +1,6 @@
 package io.flinkddp.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,23 +9,18 @@ import io.flinkddp.output.RunOutputs;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.nio.file.attribute.FileTime;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
-import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.api.java.ExecutionEnvironment;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.JobListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One writer per {@code --output}, through the whole command on a MiniCluster: a {@code _WRITER} naming a
- * live process of this host refuses the run (exit 2, one line, nothing trained); one naming a process
- * that has ended is taken over: the run writes its own {@code _WRITER} while it runs and leaves none.
+ * process that has ended is taken over (the run records itself, and its record stays); one naming a live
+ * process of this host is waited for: when that process has finished the run, the command ends "already
+ * done" (exit 0, nothing trained); when it dies without {@code _SUCCESS}, the command says so (exit 1).
  */
 class WriterITCase {
 
@@ -38,49 +32,54 @@ class WriterITCase {
 
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
-    void aLiveWriterRefusesTheRunAndADeadOneIsTakenOver() throws Exception {
+    void aDeadWriterIsTakenOverAndALiveOneWaitedFor() throws Exception {
         Path data = EquivalenceITCase.writeTwoClassImages(temp.resolve("data"), 8);
         Path output = temp.resolve("run");
-        writeWriter(output, ProcessHandle.current().pid());
-
-        JobRunner refused = JobRunner.run(args(data, output));
-        assertEquals(2, refused.exitCode(), refused.out() + refused.err());
-        assertEquals("error: --output " + output.toUri() + " is being written by job " + OTHER_JOB + " (RUNNING in process "
-                + ProcessHandle.current().pid() + " on " + InetAddress.getLocalHost().getHostName() + ", started 2026-12-02T05:00:00Z);"
-                + " wait for it to end, or choose another --output", refused.err().strip());
-        try (Stream<Path> files = Files.list(output)) {
-            assertEquals(List.of(output.resolve(RunWriter.FILE)), files.toList(), "nothing trained, the writer's record kept");
-        }
-
-        Process finished = new ProcessBuilder("true").start();
-        assertEquals(0, finished.waitFor());
-        writeWriter(output, finished.pid());
-        AtomicReference<String> recordedAtEnd = new AtomicReference<>();
-        JobRunner run = JobRunner.run(null, settings -> {
-            ExecutionEnvironment env = TrainLocal.localEnvironment(null, settings);
-            env.registerJobListener(new JobListener() {  // called before RunWriter's: _WRITER is still there
-                @Override
-                public void onJobSubmitted(JobClient client, Throwable failure) {
-                }
-
-                @Override
-                public void onJobExecuted(JobExecutionResult result, Throwable failure) {
-                    try {
-                        JsonNode writer = JSON.readTree(output.resolve(RunWriter.FILE).toFile());
-                        recordedAtEnd.set(writer.path("jobId").asText() + " " + writer.path("pid").asLong());
-                    } catch (Exception e) {
-                        recordedAtEnd.set(e.toString());
-                    }
-                }
-            });
-            return env;
-        }, args(data, output));
+        Process ended = new ProcessBuilder("true").start();
+        assertEquals(0, ended.waitFor());
+        writeWriter(output, ended.pid());
+        JobRunner run = JobRunner.run(args(data, output));
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(Files.isRegularFile(output.resolve(RunOutputs.SUCCESS)), "_SUCCESS written");
-        assertFalse(Files.exists(output.resolve(RunWriter.FILE)), "no _WRITER left");
-        String jobId = recordedAtEnd.get().split(" ")[0];
-        assertTrue(jobId.matches("[0-9a-f]{32}") && !jobId.equals(OTHER_JOB), recordedAtEnd.get());
-        assertEquals(jobId + " " + ProcessHandle.current().pid(), recordedAtEnd.get(), "the run recorded itself while it ran");
+        JsonNode writer = JSON.readTree(output.resolve(RunWriter.FILE).toFile());
+        assertEquals(ProcessHandle.current().pid(), writer.path("pid").asLong(), "the run recorded itself, and the record stays");
+        assertEquals(RunWriter.nextJobId(output.toUri().toString(), OTHER_JOB).toHexString(), writer.path("jobId").asText(),
+                "its job id follows the one it took over from");
+
+        // A live writer that finishes the run while the command waits: the command ends as a retry of a finished run.
+        Path model = output.resolve("model.zip");
+        FileTime trained = Files.getLastModifiedTime(model);
+        Files.delete(output.resolve(RunOutputs.SUCCESS));
+        Process finishing = new ProcessBuilder("sleep", "3").start();
+        writeWriter(output, finishing.pid());
+        Thread finish = new Thread(() -> {
+            try {
+                Thread.sleep(1500);
+                Files.writeString(output.resolve(RunOutputs.SUCCESS), "");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        finish.start();
+        JobRunner waited = JobRunner.run(args(data, output));
+        finish.join();
+        assertEquals(0, waited.exitCode(), waited.out() + waited.err());
+        assertTrue(waited.out().contains("is being written by job " + OTHER_JOB + " (RUNNING in process " + finishing.pid() + " on "
+                + InetAddress.getLocalHost().getHostName()) && waited.out().contains("waiting for process " + finishing.pid() + " to end"),
+                waited.out());
+        assertTrue(waited.out().contains("already done: outputs in " + output.toUri()), waited.out());
+        assertTrue(waited.seconds() >= 2.5, "waited for the process: " + waited.seconds() + " s");
+        assertEquals(trained, Files.getLastModifiedTime(model), "nothing trained");
+
+        // A live writer that dies without finishing the run: the command reports it.
+        Files.delete(output.resolve(RunOutputs.SUCCESS));
+        Process dying = new ProcessBuilder("sleep", "2").start();
+        writeWriter(output, dying.pid());
+        JobRunner failed = JobRunner.run(args(data, output));
+        assertEquals(1, failed.exitCode(), failed.out() + failed.err());
+        assertEquals("error: process " + dying.pid() + " ended without finishing " + output.toUri() + " (it holds no _SUCCESS);"
+                + " the command run again resumes from its checkpoints", failed.err().strip());
+        assertEquals(trained, Files.getLastModifiedTime(model), "nothing trained");
     }
 
     private static void writeWriter(Path output, long pid) throws Exception {

@@ -1,5 +1,10 @@
 package io.flinkddp.config;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +16,27 @@ import java.util.Map;
  */
 public final class CommandLine {
 
+    /** The defaults file, looked up in the Flink configuration directory. */
+    public static final String DEFAULTS_FILE = "job-defaults.properties";
+
     private CommandLine() {
+    }
+
+    /** Option name to text from {@code confDir}'s {@link #DEFAULTS_FILE}; empty when there is no such directory or file. */
+    public static Map<String, String> readDefaults(String confDir) throws IOException {
+        Map<String, String> values = new HashMap<>();
+        if (confDir == null) {
+            return values;
+        }
+        Path file = Path.of(confDir, DEFAULTS_FILE);
+        if (Files.isRegularFile(file)) {
+            java.util.Properties properties = new java.util.Properties();
+            try (InputStream in = Files.newInputStream(file)) {
+                properties.load(in);
+            }
+            properties.stringPropertyNames().forEach(name -> values.put(name, properties.getProperty(name)));
+        }
+        return values;
     }
 
     /**

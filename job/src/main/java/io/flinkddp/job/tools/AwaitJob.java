@@ -74,6 +74,15 @@ public final class AwaitJob {
             return 2;
         }
         String base = rest != null ? rest : restAddress(confDir == null ? new Configuration() : GlobalConfiguration.loadConfiguration(confDir));
+        return await(base, jobId, pollSeconds, unreachableSeconds, out, err);
+    }
+
+    /**
+     * Polls the JobManager at {@code base} until job {@code jobId} ends; prints one line (to {@code out} for
+     * 0, else to {@code err}) and returns the exit code an attached run would have: 0, 1 or 2 (unknown job).
+     */
+    public static int await(String base, String jobId, double pollSeconds, double unreachableSeconds, PrintStream out, PrintStream err)
+            throws InterruptedException {
         URI uri = URI.create(base.replaceAll("/+$", "") + "/jobs/" + jobId + "/execution-result");
         HttpClient http = client();
         long unreachableSince = -1;

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,12 +35,16 @@ import org.junit.jupiter.api.io.TempDir;
  * real CLI (bin/flink) with the packaged job jar, watched through the REST API:
  * <ol>
  *   <li>a reference run finishes, its gauges change while it runs, its slots sit on two TaskManagers;</li>
- *   <li>a second submission, whose client is killed (SIGKILL) right after submitting, finishes too;</li>
+ *   <li>the scheduler's retry: an attached submission's client is killed (SIGKILL), the same command run at
+ *       once waits for the first job and exits 0; one job wrote one complete set of outputs;</li>
+ *   <li>two attached commands started at the same instant on one output: one job, both exit 0;</li>
  *   <li>a run cancelled after its first epoch and resubmitted resumes, and ends like the reference;</li>
  *   <li>a run whose TaskManager running a training slot is killed (SIGKILL) in epoch 2 restarts, resumes
  *       from its newest checkpoint, and finishes with epochs 1 to 3 once each and the reference's metrics.</li>
- *   <li>bin/await-job waits for a detached run and exits 0 once it finished, with its {@code _SUCCESS} written;
- *       the same command again, attached, exits 0 at once ("already done"); an unknown job id exits 2.</li>
+ *   <li>a detached retry while the job runs submits nothing and names it; bin/await-job waits for the
+ *       detached run and exits 0 once it finished, with its {@code _SUCCESS} written; the same command again,
+ *       attached, exits 0 at once ("already done"); bad options exit 2 through attached flink run; an
+ *       unknown job id exits 2.</li>
  * </ol>
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -85,18 +90,46 @@ class LocalClusterITCase {
 
     @Test
     @Order(2)
-    void aSecondSubmissionWhoseClientIsKilledFinishes() throws Exception {
+    void aSchedulersRetryAfterItsClientWasKilledWaitsForTheFirstJob() throws Exception {
         Path output = temp.resolve("client-killed");
-        Process client = start(flinkRun(false, output));
+        List<String> command = flinkRun(false, output);
+        Process client = start(command);
         String job = waitForNewJob();
-        client.destroyForcibly();   // SIGKILL
+        client.destroyForcibly();   // SIGKILL: the scheduler's worker died
         assertTrue(client.waitFor(30, TimeUnit.SECONDS));
-        assertEquals("FINISHED", waitForEnd(job).get("state").asText());
+
+        Exit retry = exit(command.toArray(String[]::new));   // the scheduler retries the same command at once
+        assertEquals(0, retry.code, retry.output);
+        assertTrue(retry.output.contains("is being written by job " + job) && retry.output.contains("waiting for it to end"), retry.output);
+        assertTrue(retry.output.contains("already done: outputs in " + output), retry.output);
+        System.out.println("the retry: " + retry.output.lines().filter(line -> line.contains("is being written")).findFirst().orElse(""));
+        assertEquals("FINISHED", rest("/jobs/" + job).get("state").asText());
+        assertOneJobWroteOneSetOfOutputs(output, job);
         assertSameMetrics(metrics(output));
     }
 
     @Test
     @Order(3)
+    void twoCommandsAtTheSameInstantRunOneJob() throws Exception {
+        Path output = temp.resolve("raced");
+        String[] command = flinkRun(false, output, "--epochs", "1").toArray(String[]::new);
+        CompletableFuture<Exit> first = CompletableFuture.supplyAsync(() -> exitOrThrow(command));
+        CompletableFuture<Exit> second = CompletableFuture.supplyAsync(() -> exitOrThrow(command));
+        List<Exit> exits = List.of(first.get(6, TimeUnit.MINUTES), second.get(6, TimeUnit.MINUTES));
+        List<String> jobs = jobsWriting(output);
+        assertEquals(1, jobs.size(), "one job for " + output + ": " + jobs + "\n" + exits);
+        for (Exit exit : exits) {
+            assertEquals(0, exit.code, exit.output);
+        }
+        List<Exit> waited = exits.stream().filter(e -> e.output.contains("is being written by job " + jobs.get(0))).toList();
+        assertEquals(1, waited.size(), "one command waited for the other's job: " + exits);
+        System.out.println("the command that waited: " + waited.get(0).output.lines()
+                .filter(line -> line.contains("is being written")).findFirst().orElse(""));
+        assertOneJobWroteOneSetOfOutputs(output, jobs.get(0));
+    }
+
+    @Test
+    @Order(4)
     void aCancelledRunResubmittedResumes() throws Exception {
         Path output = temp.resolve("cancelled");
         String job = submitDetached(output);
@@ -115,7 +148,7 @@ class LocalClusterITCase {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aKilledTaskManagerCostsOnlyTheWorkSinceTheLastCheckpoint() throws Exception {
         Path output = temp.resolve("taskmanager-killed");
         String job = submitDetached(output, "--checkpoint-every-rounds", "4");
@@ -135,10 +168,14 @@ class LocalClusterITCase {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void awaitJobExitsAsAnAttachedRunAndARetryOfAFinishedRunDoesNothing() throws Exception {
         Path output = temp.resolve("awaited");
         String job = submitDetached(output, "--epochs", "1");
+        Exit again = exit(flinkRun(true, output, "--epochs", "1").toArray(String[]::new));
+        assertEquals(0, again.code, again.output);
+        assertTrue(again.output.contains("not submitted: --output " + output + " is being written by job " + job)
+                && again.output.contains("JobID " + job), again.output);
         Exit awaited = exit("bin/await-job", job, "--poll-seconds", "1");   // the REST address from the cluster's config.yaml
         assertEquals(0, awaited.code, awaited.output);
         assertEquals("FINISHED", rest("/jobs/" + job).get("state").asText());
@@ -147,6 +184,10 @@ class LocalClusterITCase {
         Exit retry = exit(flinkRun(false, output, "--epochs", "1").toArray(String[]::new));
         assertEquals(0, retry.code, retry.output);
         assertTrue(retry.output.contains("already done: outputs in " + output), retry.output);
+
+        Exit refused = exit(flinkRun(false, temp.resolve("refused"), "--slots", "none").toArray(String[]::new));
+        assertEquals(2, refused.code, "bad options: exit code 2 through attached flink run too\n" + refused.output);
+        assertTrue(refused.output.contains("error: --slots must be a whole number, got 'none'"), refused.output);
 
         Exit unknown = exit("bin/await-job", "0123456789abcdef0123456789abcdef", "--rest", "http://127.0.0.1:" + port);
         assertEquals(2, unknown.code, unknown.output);
@@ -166,6 +207,39 @@ class LocalClusterITCase {
         String output = new String(process.getInputStream().readAllBytes());
         assertTrue(process.waitFor(5, TimeUnit.MINUTES), String.join(" ", command) + " did not end");
         return new Exit(process.exitValue(), output);
+    }
+
+    private static Exit exitOrThrow(String... command) {
+        try {
+            return exit(command);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The jobs the cluster lists (running or ended) whose name says they write {@code output}. */
+    private static List<String> jobsWriting(Path output) throws Exception {
+        List<String> jobs = new ArrayList<>();
+        for (JsonNode job : rest("/jobs/overview").get("jobs")) {
+            if (job.get("name").asText().endsWith(" into " + output)) {
+                jobs.add(job.get("jid").asText());
+            }
+        }
+        return jobs;
+    }
+
+    /** Only {@code job} wrote {@code output} (the cluster's jobs, its _WRITER), with the reference's set of files and _SUCCESS. */
+    private static void assertOneJobWroteOneSetOfOutputs(Path output, String job) throws Exception {
+        assertEquals(List.of(job), jobsWriting(output), "the jobs that wrote " + output);
+        assertEquals(job, JSON.readTree(output.resolve("_WRITER").toFile()).get("jobId").asText());
+        assertEquals(fileNames(temp.resolve("reference")), fileNames(output));
+        assertEquals(0, Files.size(output.resolve("_SUCCESS")));
+    }
+
+    private static Set<String> fileNames(Path folder) throws IOException {
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.map(file -> file.getFileName().toString()).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+        }
     }
 
     private static String submitDetached(Path output, String... more) throws Exception {
