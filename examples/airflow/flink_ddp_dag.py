@@ -2,7 +2,8 @@
 
 `flink run` (attached) exits 0 only when the job finished and every output is written, so the
 BashOperator's success is the run's. A retry of the same day is safe: a run that died resumes from
-its checkpoints, and one that finished exits 0 at once ("already done"). The sensor waits for the
+its checkpoints, one that finished exits 0 at once ("already done"), and one whose first job still
+runs on the cluster (its worker died) waits for that job and ends as it did. The sensor waits for the
 run's `_SUCCESS`, the last object it writes, for DAGs that only consume the outputs.
 """
 from datetime import datetime, timedelta

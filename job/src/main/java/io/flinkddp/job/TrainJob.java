@@ -213,14 +213,15 @@ public final class TrainJob {
             throws Exception {
         Configuration conf = env.getConfiguration();
         String output = settings.output();
-        Optional<String> finished = StorageErrors.access("--output", output, conf, () -> FinishedRun.sameAs(settings));
-        if (finished.isPresent()) {  // a scheduler's retry of a run that finished: nothing to do
-            out.println(finished.get());
-            return OptionalInt.of(CommandOutcome.DONE);
-        }
         RunWriter writer = RunWriter.of(env, output);  // one writer per --output
         Optional<RunWriter.Running> other = StorageErrors.access("--output", output, conf, () -> writer.claim(conf, WriterLookups.SYSTEM));
         if (other.isEmpty()) {
+            // Looked at after the writer (a job that FINISHED at the JobManager has written _SUCCESS before).
+            Optional<String> finished = StorageErrors.access("--output", output, conf, () -> FinishedRun.sameAs(settings));
+            if (finished.isPresent()) {  // a scheduler's retry of a run that finished: nothing to do
+                out.println(finished.get());
+                return OptionalInt.of(CommandOutcome.DONE);
+            }
             env.registerJobListener(writer);  // learns whether the submission went through
             Runnable record = () -> StorageErrors.access("--output", output, conf, () -> {
                 writer.record();  // _WRITER names the job before it is submitted

@@ -28,19 +28,24 @@ import org.nd4j.linalg.factory.Nd4j;
  * Fine-tuning's frozen stages against PyTorch: torch_freeze.py takes one step of torchvision's resnet50
  * with its stem and layer1-3 frozen (eval() on them, no gradients) in float64; our network, loaded with
  * the same weights and {@code --freeze layer3}'s vertices frozen, must give the same gradients of what
- * trains, none of what is frozen, and move only the unfrozen batch norms' running statistics.
+ * trains (to {@link #TOL}, or as close as PyTorch's own float32 step gets, whichever is looser: the
+ * random draw, and with it how many digits float32 keeps through layer4, depends on the CPU), none of
+ * what is frozen, and move only the unfrozen batch norms' running statistics.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class FreezeTest {
 
     /** float32 against float64 through layer4's backward (BENCHMARKS.md part 9: float32 error grows through the deep stages). */
     private static final double TOL = 1e-4;
+    /** How much further from float64 than PyTorch's float32 step our float32 step may be, per tensor. */
+    private static final double PEER_FACTOR = 1.5;
 
     @TempDir
     static Path dir;
     private static ComputationGraph net;
     private static Set<String> frozen;
     private static Map<String, TorchTensor> grads;
+    private static Map<String, TorchTensor> grads32;
     private static Map<String, TorchTensor> after;
     private static Map<String, TorchTensor> before;
 
@@ -61,6 +66,7 @@ class FreezeTest {
         }
         new NativeGraph(net, frozen).gradient(x, oneHot);
         grads = TorchStateDict.read(dir.resolve("grads.pth"), "grads.pth");
+        grads32 = TorchStateDict.read(dir.resolve("grads32.pth"), "grads32.pth");
         after = TorchStateDict.read(dir.resolve("after.pth"), "after.pth");
     }
 
@@ -78,14 +84,17 @@ class FreezeTest {
         String worstName = null;
         for (Map.Entry<String, TorchTensor> e : grads.entrySet()) {
             double error = relative(ours.get(e.getKey()).values(), e.getValue().values());
-            if (error > worst) {
-                worst = error;
-                worstName = e.getKey();
+            double torch32 = relative(grads32.get(e.getKey()).values(), e.getValue().values());
+            double allowed = Math.max(TOL, PEER_FACTOR * torch32);
+            if (error / allowed > worst) {
+                worst = error / allowed;
+                worstName = String.format("%s: ours %.2e, PyTorch float32 %.2e", e.getKey(), error, torch32);
             }
         }
-        System.out.printf("--freeze layer3: %d trained tensors against PyTorch float64, worst %.2e (%s)%n", grads.size(), worst, worstName);
+        System.out.printf("--freeze layer3: %d trained tensors against PyTorch float64, worst against its allowance %.2f (%s)%n",
+                grads.size(), worst, worstName);
         assertEquals(3 * 3 * 3 + 1 + 2 + 2, grads.size(), "layer4's 3 blocks (3 conv + 3 bn x 2), its projection (conv, bn x 2), fc");
-        assertTrue(worst <= TOL, worstName + " off by " + worst);
+        assertTrue(worst <= 1, worstName + " (allowed: " + TOL + ", or " + PEER_FACTOR + " x PyTorch float32's error)");
     }
 
     @Test
