@@ -41,8 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>a run cancelled after its first epoch and resubmitted resumes, and ends like the reference;</li>
  *   <li>a run whose TaskManager running a training slot is killed (SIGKILL) in epoch 2 restarts, resumes
  *       from its newest checkpoint, and finishes with epochs 1 to 3 once each and the reference's metrics.</li>
- *   <li>a detached retry while the job runs submits nothing and names it; bin/await-job waits for the
- *       detached run and exits 0 once it finished, with its {@code _SUCCESS} written; the same command again,
+ *   <li>a detached retry while the job runs submits nothing and names it; the README's detached block
+ *       (flink run -d, then bin/await-job on the id it prints) waits for the run and exits 0 once it finished, with its {@code _SUCCESS} written; the same command again,
  *       attached, exits 0 at once ("already done"); bad options exit 2 through attached flink run; an
  *       unknown job id exits 2.</li>
  * </ol>
@@ -176,8 +176,10 @@ class LocalClusterITCase {
         assertEquals(0, again.code, again.output);
         assertTrue(again.output.contains("not submitted: --output " + output + " is being written by job " + job)
                 && again.output.contains("JobID " + job), again.output);
-        Exit awaited = exit("bin/await-job", job, "--poll-seconds", "1");   // the REST address from the cluster's config.yaml
+        // The README's detached block, as written but for its --output: submits nothing, finds the job's id, waits for it.
+        Exit awaited = bash(readmeBlock("OUT=$(bin/flink run -d").replace("--output /tmp/run2", "--output " + output));
         assertEquals(0, awaited.code, awaited.output);
+        assertTrue(awaited.output.contains(job), "bin/await-job waited for " + job + "\n" + awaited.output);
         assertEquals("FINISHED", rest("/jobs/" + job).get("state").asText());
         assertEquals(0, Files.size(output.resolve("_SUCCESS")), "outputs written when await-job returned");
 
@@ -201,12 +203,29 @@ class LocalClusterITCase {
     private static Exit exit(String... command) throws Exception {
         List<String> args = new ArrayList<>(List.of("bash", REPO.resolve(command[0]).toString()));
         args.addAll(List.of(command).subList(1, command.length));
-        ProcessBuilder builder = new ProcessBuilder(args).redirectErrorStream(true);
-        builder.environment().put("LOCAL_CLUSTER_DIR", dir.toString());
+        return exit(new ProcessBuilder(args), String.join(" ", command));
+    }
+
+    /** Runs a bash script in the repository, as a user would paste it, against this cluster. */
+    private static Exit bash(String script) throws Exception {
+        return exit(new ProcessBuilder("bash", "-c", script).directory(REPO.toFile()), script);
+    }
+
+    private static Exit exit(ProcessBuilder builder, String what) throws Exception {
+        builder.redirectErrorStream(true).environment().put("LOCAL_CLUSTER_DIR", dir.toString());
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes());
-        assertTrue(process.waitFor(5, TimeUnit.MINUTES), String.join(" ", command) + " did not end");
+        assertTrue(process.waitFor(5, TimeUnit.MINUTES), what + " did not end");
         return new Exit(process.exitValue(), output);
+    }
+
+    /** The README's code block whose first line starts with {@code firstLine}. */
+    private static String readmeBlock(String firstLine) throws IOException {
+        String readme = Files.readString(REPO.resolve("README.md"));
+        int start = readme.indexOf("```bash\n" + firstLine);
+        assertTrue(start >= 0, "README.md has a bash block starting with " + firstLine);
+        start += "```bash\n".length();
+        return readme.substring(start, readme.indexOf("```", start));
     }
 
     private static Exit exitOrThrow(String... command) {
