@@ -120,19 +120,23 @@ public final class AwaitJob {
     }
 
     /**
-     * The state of job {@code jobId} at the JobManager at {@code base} ({@code GET /jobs/<id>}): RUNNING,
-     * FINISHED, ...; empty when it knows no such job. Throws IOException when it does not answer.
+     * The state of job {@code jobId} at the JobManager at {@code base}: RUNNING, FINISHED, ...; empty when it
+     * knows no such job. Throws IOException when it does not answer. Read from {@code GET /jobs/overview},
+     * which asks the Dispatcher each time; {@code GET /jobs/<id>} answers from a cache for up to
+     * {@code web.refresh-interval} (3 s), so a job that has just ended still shows RUNNING there.
      */
     public static java.util.Optional<String> jobState(String base, String jobId) throws IOException, InterruptedException {
-        HttpResponse<String> answer = get(client(), URI.create(base.replaceAll("/+$", "") + "/jobs/" + jobId));
-        if (answer.statusCode() == 404) {
-            return java.util.Optional.empty();
-        }
+        HttpResponse<String> answer = get(client(), URI.create(base.replaceAll("/+$", "") + "/jobs/overview"));
         if (answer.statusCode() != 200) {
-            throw new IOException("GET " + base + "/jobs/" + jobId + " answered " + answer.statusCode() + ": " + answer.body());
+            throw new IOException("GET " + base + "/jobs/overview answered " + answer.statusCode() + ": " + answer.body());
         }
         try {
-            return java.util.Optional.of(readJson(answer.body()).path("state").asText("(no state)"));
+            for (JsonNode job : readJson(answer.body()).path("jobs")) {
+                if (job.path("jid").asText().equals(jobId)) {
+                    return java.util.Optional.of(job.path("state").asText("(no state)"));
+                }
+            }
+            return java.util.Optional.empty();
         } catch (IllegalStateException e) {
             throw new IOException(e.getMessage(), e);
         }

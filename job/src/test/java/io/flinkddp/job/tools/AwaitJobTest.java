@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Timeout;
 class AwaitJobTest {
 
     static final String JOB = "0123456789abcdef0123456789abcdef";
+    static final String OTHER = "fedcba9876543210fedcba9876543210";
     static final String RUNNING = "{\"status\":{\"id\":\"IN_PROGRESS\"}}";
 
     static String completed(String status, String stackTrace) {
@@ -111,10 +112,11 @@ class AwaitJobTest {
         List<String> paths = new java.util.concurrent.CopyOnWriteArrayList<>();
         server.createContext("/", exchange -> {
             paths.add(exchange.getRequestURI().getPath());
-            boolean known = exchange.getRequestURI().getPath().equals("/jobs/" + JOB);
-            byte[] body = (known ? "{\"jid\":\"" + JOB + "\",\"state\":\"RESTARTING\"}" : "{\"errors\":[\"Job not found\"]}")
+            boolean overview = exchange.getRequestURI().getPath().equals("/jobs/overview");
+            byte[] body = (overview ? "{\"jobs\":[{\"jid\":\"" + OTHER + "\",\"state\":\"FINISHED\"},{\"jid\":\"" + JOB
+                    + "\",\"state\":\"RESTARTING\"}]}" : "{\"errors\":[\"Not found: " + exchange.getRequestURI() + "\"]}")
                     .getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(known ? 200 : 404, body.length);
+            exchange.sendResponseHeaders(overview ? 200 : 404, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
         });
@@ -122,8 +124,9 @@ class AwaitJobTest {
         try {
             String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
             assertEquals(java.util.Optional.of("RESTARTING"), AwaitJob.jobState(base, JOB));
+            assertEquals(java.util.Optional.of("FINISHED"), AwaitJob.jobState(base, OTHER));
             assertEquals(java.util.Optional.empty(), AwaitJob.jobState(base, "ffffffffffffffffffffffffffffffff"));
-            assertEquals(List.of("/jobs/" + JOB, "/jobs/ffffffffffffffffffffffffffffffff"), paths);
+            assertEquals(List.of("/jobs/overview", "/jobs/overview", "/jobs/overview"), paths);
         } finally {
             server.stop(0);
         }
