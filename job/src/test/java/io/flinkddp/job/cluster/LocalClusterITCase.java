@@ -41,10 +41,11 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>a run cancelled after its first epoch and resubmitted resumes, and ends like the reference;</li>
  *   <li>a run whose TaskManager running a training slot is killed (SIGKILL) in epoch 2 restarts, resumes
  *       from its newest checkpoint, and finishes with epochs 1 to 3 once each and the reference's metrics.</li>
- *   <li>a detached retry while the job runs submits nothing and names it; the README's detached block
- *       (flink run -d, then bin/await-job on the id it prints) waits for the run and exits 0 once it finished, with its {@code _SUCCESS} written; the same command again,
- *       attached, exits 0 at once ("already done"); bad options exit 2 through attached flink run; an
- *       unknown job id exits 2.</li>
+ *   <li>the README's detached block (flink run -d, then bin/await-job on the id it prints) exits 0 once its
+ *       run finished, with its {@code _SUCCESS} written; its flink run -d again while the job runs submits
+ *       nothing and names the job; attached once the run finished, it exits 0 at once ("already done"), and
+ *       the block again submits nothing; bad options exit 2 through attached flink run; an unknown job id
+ *       exits 2.</li>
  * </ol>
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -113,8 +114,8 @@ class LocalClusterITCase {
     void twoCommandsAtTheSameInstantRunOneJob() throws Exception {
         Path output = temp.resolve("raced");
         String[] command = flinkRun(false, output, "--epochs", "1").toArray(String[]::new);
-        CompletableFuture<Exit> first = CompletableFuture.supplyAsync(() -> exitOrThrow(command));
-        CompletableFuture<Exit> second = CompletableFuture.supplyAsync(() -> exitOrThrow(command));
+        CompletableFuture<Exit> first = CompletableFuture.supplyAsync(() -> unchecked(() -> exit(command)));
+        CompletableFuture<Exit> second = CompletableFuture.supplyAsync(() -> unchecked(() -> exit(command)));
         List<Exit> exits = List.of(first.get(6, TimeUnit.MINUTES), second.get(6, TimeUnit.MINUTES));
         List<String> jobs = jobsWriting(output);
         assertEquals(1, jobs.size(), "one job for " + output + ": " + jobs + "\n" + exits);
@@ -171,21 +172,30 @@ class LocalClusterITCase {
     @Order(6)
     void awaitJobExitsAsAnAttachedRunAndARetryOfAFinishedRunDoesNothing() throws Exception {
         Path output = temp.resolve("awaited");
-        String job = submitDetached(output, "--epochs", "1");
-        Exit again = exit(flinkRun(true, output, "--epochs", "1").toArray(String[]::new));
+        // The README's detached block as written, but for its --output and a small model: flink run -d, then
+        // bin/await-job on the job id it printed.
+        String block = readmeBlock("OUT=$(bin/flink run -d").replace("--output /tmp/run2", "--output " + output + " --model cnn-small");
+        String submit = block.substring(block.indexOf("$(") + 2, block.indexOf(')'));
+        CompletableFuture<Exit> awaited = CompletableFuture.supplyAsync(() -> unchecked(() -> bash(block)));
+        waitUntil(() -> !jobsWriting(output).isEmpty(), "the block's job is submitted");
+        String job = jobsWriting(output).get(0);
+
+        Exit again = bash(submit);   // its flink run -d again, while the job runs
         assertEquals(0, again.code, again.output);
         assertTrue(again.output.contains("not submitted: --output " + output + " is being written by job " + job)
                 && again.output.contains("JobID " + job), again.output);
-        // The README's detached block, as written but for its --output: submits nothing, finds the job's id, waits for it.
-        Exit awaited = bash(readmeBlock("OUT=$(bin/flink run -d").replace("--output /tmp/run2", "--output " + output));
-        assertEquals(0, awaited.code, awaited.output);
-        assertTrue(awaited.output.contains(job), "bin/await-job waited for " + job + "\n" + awaited.output);
+        Exit blockEnd = awaited.get(6, TimeUnit.MINUTES);
+        assertEquals(0, blockEnd.code, blockEnd.output);
+        assertTrue(blockEnd.output.contains(job), "bin/await-job waited for " + job + "\n" + blockEnd.output);
         assertEquals("FINISHED", rest("/jobs/" + job).get("state").asText());
         assertEquals(0, Files.size(output.resolve("_SUCCESS")), "outputs written when await-job returned");
 
-        Exit retry = exit(flinkRun(false, output, "--epochs", "1").toArray(String[]::new));
+        Exit retry = bash(submit.replace("run -d ", "run "));   // attached
         assertEquals(0, retry.code, retry.output);
         assertTrue(retry.output.contains("already done: outputs in " + output), retry.output);
+        Exit blockAgain = bash(block);   // flink run -d says "already done" and prints no job id: nothing to wait for
+        assertEquals(0, blockAgain.code, blockAgain.output);
+        assertEquals(List.of(job), jobsWriting(output), "the retries submitted no job");
 
         Exit refused = exit(flinkRun(false, temp.resolve("refused"), "--slots", "none").toArray(String[]::new));
         assertEquals(2, refused.code, "bad options: exit code 2 through attached flink run too\n" + refused.output);
@@ -228,9 +238,9 @@ class LocalClusterITCase {
         return readme.substring(start, readme.indexOf("```", start));
     }
 
-    private static Exit exitOrThrow(String... command) {
+    private static Exit unchecked(java.util.concurrent.Callable<Exit> command) {
         try {
-            return exit(command);
+            return command.call();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
