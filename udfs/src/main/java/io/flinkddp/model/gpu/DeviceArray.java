@@ -1,0 +1,117 @@
+package io.flinkddp.model.gpu;
+
+import static org.bytedeco.cuda.global.cudart.cudaFree;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyAsync;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
+import static org.bytedeco.cuda.global.cudart.cudaMemsetAsync;
+import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
+
+/**
+ * One allocation of GPU memory on a {@link GpuDevice}, in bytes, with copies to and from host arrays on the
+ * device's stream (a download waits for the stream). Freed by {@link #close}: CUDA memory is not garbage
+ * collected.
+ */
+public final class DeviceArray implements AutoCloseable {
+
+    private final GpuDevice device;
+    private final long bytes;
+    private Pointer address;
+
+    DeviceArray(GpuDevice device, Pointer address, long bytes) {
+        this.device = device;
+        this.address = address;
+        this.bytes = bytes;
+    }
+
+    /** The device address, for cuDNN, cuBLAS and kernel arguments. */
+    public Pointer address() {
+        if (address == null) {
+            throw new IllegalStateException("device array used after close");
+        }
+        return address;
+    }
+
+    /** The device address {@code offsetFloats} floats in, typed for cuBLAS. */
+    public FloatPointer floats(long offsetFloats) {
+        return new FloatPointer(at(4 * offsetFloats));
+    }
+
+    /** The device address {@code offsetBytes} in, for cuDNN's untyped pointers. */
+    public Pointer at(long offsetBytes) {
+        if (offsetBytes < 0 || offsetBytes > bytes) {
+            throw new IndexOutOfBoundsException("offset " + offsetBytes + " outside " + bytes + " bytes");
+        }
+        return new Address(address().address() + offsetBytes);
+    }
+
+    /** A JavaCPP pointer to an address JavaCPP did not allocate. */
+    private static final class Address extends Pointer {
+        Address(long value) {
+            address = value;
+        }
+    }
+
+    public long bytes() {
+        return bytes;
+    }
+
+    public long floats() {
+        return bytes / 4;
+    }
+
+    public DeviceArray upload(float[] values) {
+        return upload(new FloatPointer(values), 4L * values.length);
+    }
+
+    public DeviceArray upload(int[] values) {
+        return upload(new IntPointer(values), 4L * values.length);
+    }
+
+    public DeviceArray upload(byte[] values) {
+        return upload(new BytePointer(values), values.length);
+    }
+
+    private DeviceArray upload(Pointer host, long length) {
+        if (length > bytes) {
+            throw new IllegalArgumentException("uploading " + length + " bytes into " + bytes);
+        }
+        CudaCalls.cuda(cudaMemcpyAsync(address(), host, length, cudaMemcpyHostToDevice, device.stream()), "cudaMemcpyAsync (upload)");
+        CudaCalls.cuda(cudaStreamSynchronize(device.stream()), "cudaStreamSynchronize"); // the pageable source may go
+        return this;
+    }
+
+    /** The first {@code values.length} floats, once the stream's work so far is done. */
+    public float[] download(float[] values) {
+        try (FloatPointer host = new FloatPointer(values.length)) {
+            CudaCalls.cuda(cudaMemcpyAsync(host, address(), 4L * values.length, cudaMemcpyDeviceToHost, device.stream()),
+                    "cudaMemcpyAsync (download)");
+            CudaCalls.cuda(cudaStreamSynchronize(device.stream()), "cudaStreamSynchronize");
+            host.get(values);
+        }
+        return values;
+    }
+
+    public float[] download() {
+        return download(new float[(int) floats()]);
+    }
+
+    public DeviceArray zero() {
+        CudaCalls.cuda(cudaMemsetAsync(address(), 0, bytes, device.stream()), "cudaMemsetAsync");
+        return this;
+    }
+
+    @Override
+    public void close() {
+        if (address != null) {
+            CudaCalls.cuda(cudaFree(address), "cudaFree");
+            address = null;
+            device.released(bytes);
+        }
+    }
+}
