@@ -21,12 +21,27 @@ public final class DeviceArray implements AutoCloseable {
 
     private final GpuDevice device;
     private final long bytes;
+    /** False for a {@link #slice}: it borrows its parent's memory and frees nothing. */
+    private final boolean owner;
     private Pointer address;
 
     DeviceArray(GpuDevice device, Pointer address, long bytes) {
+        this(device, address, bytes, true);
+    }
+
+    private DeviceArray(GpuDevice device, Pointer address, long bytes, boolean owner) {
         this.device = device;
         this.address = address;
         this.bytes = bytes;
+        this.owner = owner;
+    }
+
+    /** {@code count} floats from float {@code offset} on, as an array that borrows this one's memory (valid while it is). */
+    public DeviceArray slice(long offset, long count) {
+        if (offset < 0 || count < 0 || 4 * (offset + count) > bytes) {
+            throw new IndexOutOfBoundsException("floats [" + offset + ", " + (offset + count) + ") outside " + floats());
+        }
+        return new DeviceArray(device, at(4 * offset), 4 * count, false);
     }
 
     /** The device address, for cuDNN, cuBLAS and kernel arguments. */
@@ -97,6 +112,18 @@ public final class DeviceArray implements AutoCloseable {
         return values;
     }
 
+    /** The first {@code count} doubles (the per-image losses), once the stream's work so far is done. */
+    public double[] downloadDoubles(int count) {
+        try (org.bytedeco.javacpp.DoublePointer host = new org.bytedeco.javacpp.DoublePointer(count)) {
+            CudaCalls.cuda(cudaMemcpyAsync(host, address(), 8L * count, cudaMemcpyDeviceToHost, device.stream()),
+                    "cudaMemcpyAsync (download)");
+            CudaCalls.cuda(cudaStreamSynchronize(device.stream()), "cudaStreamSynchronize");
+            double[] values = new double[count];
+            host.get(values);
+            return values;
+        }
+    }
+
     public float[] download() {
         return download(new float[(int) floats()]);
     }
@@ -108,10 +135,10 @@ public final class DeviceArray implements AutoCloseable {
 
     @Override
     public void close() {
-        if (address != null) {
+        if (address != null && owner) {
             CudaCalls.cuda(cudaFree(address), "cudaFree");
-            address = null;
             device.released(bytes);
         }
+        address = null;
     }
 }

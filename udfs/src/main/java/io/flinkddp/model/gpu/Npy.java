@@ -123,16 +123,30 @@ public final class Npy {
         Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    static byte[] encode(float[] values, long... shape) {
-        if (Arrays.stream(shape).reduce(1, (a, b) -> a * b) != values.length) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " does not hold " + values.length + " values");
+    /** The bytes of a float32 {@code .npy} file of {@code shape}. */
+    public static byte[] encode(float[] values, long... shape) {
+        ByteBuffer data = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        data.asFloatBuffer().put(values);
+        return encode("<f4", values.length, data.array(), shape);
+    }
+
+    /** The bytes of an int64 {@code .npy} file of {@code shape}. */
+    public static byte[] encode(long[] values, long... shape) {
+        ByteBuffer data = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        data.asLongBuffer().put(values);
+        return encode("<i8", values.length, data.array(), shape);
+    }
+
+    private static byte[] encode(String dtype, int count, byte[] data, long... shape) {
+        if (Arrays.stream(shape).reduce(1, (a, b) -> a * b) != count) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " does not hold " + count + " values");
         }
         StringBuilder dims = new StringBuilder();
         for (long d : shape) {
             dims.append(d).append(", ");
         }
         String tuple = shape.length == 1 ? "(" + shape[0] + ",)" : "(" + (dims.length() > 0 ? dims.substring(0, dims.length() - 2) : "") + ")";
-        StringBuilder header = new StringBuilder("{'descr': '<f4', 'fortran_order': False, 'shape': " + tuple + ", }");
+        StringBuilder header = new StringBuilder("{'descr': '" + dtype + "', 'fortran_order': False, 'shape': " + tuple + ", }");
         while ((10 + header.length() + 1) % 64 != 0) {
             header.append(' ');
         }
@@ -144,9 +158,20 @@ public final class Npy {
         out.write(header.length() & 0xff);
         out.write(header.length() >> 8);
         out.writeBytes(header.toString().getBytes(StandardCharsets.ISO_8859_1));
-        ByteBuffer data = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-        data.asFloatBuffer().put(values);
-        out.writeBytes(data.array());
+        out.writeBytes(data);
         return out.toByteArray();
+    }
+
+    /** Writes {@code arrays} (name to {@code .npy} bytes) as an {@code .npz} file, as {@code np.savez}: to a temporary name, then renamed. */
+    public static void writeNpz(Path file, java.util.Map<String, byte[]> arrays) throws IOException {
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(temporary))) {
+            for (java.util.Map.Entry<String, byte[]> a : arrays.entrySet()) {
+                zip.putNextEntry(new java.util.zip.ZipEntry(a.getKey() + ".npy"));
+                zip.write(a.getValue());
+                zip.closeEntry();
+            }
+        }
+        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

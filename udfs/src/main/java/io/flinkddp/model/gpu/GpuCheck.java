@@ -1,0 +1,161 @@
+package io.flinkddp.model.gpu;
+
+import io.flinkddp.model.weights.TorchStateDict;
+import io.flinkddp.model.weights.TorchTensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * {@code bin/gpu-check}: trains torchvision's resnet50 on one batch on one GPU with the GPU engine's network
+ * ({@link GpuResNet}), so that {@code bench/gpu-check-peer.py} can do the same in PyTorch on the same GPU and the
+ * two can be compared: the first step's gradient, the state after all steps, the step time and the memory.
+ *
+ * <pre>
+ * GpuCheck --init-weights W.pth --images X.npy --labels Y.npy --precision fp32|tf32 --warmup W --steps K --output DIR
+ *          [--lr 0.01] [--momentum 0.9] [--device N]
+ * </pre>
+ * {@code X.npy}: uint8 [N, H, W, 3] RGB, resized and cropped (H = W); {@code Y.npy}: int64 [N]. Runs W untimed, then K
+ * timed steps (training mode, mean cross-entropy, SGD with momentum) on that batch, and writes
+ * {@code DIR/gradients.npz} (the first step's mean gradient of every trainable tensor), {@code DIR/state.npz} (every
+ * state_dict entry after all steps) and {@code DIR/step.json}. Needs no ND4J, DL4J or Flink: only JavaCPP's CUDA
+ * presets, the pickle library and the project's classes.
+ */
+public final class GpuCheck {
+
+    private GpuCheck() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = options(args);
+        Path weights = Path.of(require(options, "init-weights"));
+        Path imagesFile = Path.of(require(options, "images"));
+        Path labelsFile = Path.of(require(options, "labels"));
+        Precision precision = Precision.valueOf(options.getOrDefault("precision", "tf32").toUpperCase(Locale.ROOT));
+        int warmup = Integer.parseInt(options.getOrDefault("warmup", "3"));
+        int steps = Integer.parseInt(options.getOrDefault("steps", "10"));
+        Path output = Path.of(require(options, "output"));
+        float lr = Float.parseFloat(options.getOrDefault("lr", "0.01"));
+        float momentum = Float.parseFloat(options.getOrDefault("momentum", "0.9"));
+        int deviceIndex = Integer.parseInt(options.getOrDefault("device", "0"));
+        Files.createDirectories(output);
+
+        Map<String, TorchTensor> state = TorchStateDict.read(weights, weights.toString());
+        TorchTensor fc = state.get("fc.weight");
+        if (fc == null) {
+            throw new IllegalArgumentException(weights + " has no fc.weight: not a torchvision resnet50 state_dict");
+        }
+        int classes = (int) fc.shape()[0];
+        Npy.Array images = Npy.read(imagesFile);
+        long[] s = images.shape();
+        if (s.length != 4 || s[3] != 3 || s[1] != s[2]) {
+            throw new IllegalArgumentException(imagesFile + ": expected uint8 [N, H, W, 3] with H = W, found " + Arrays.toString(s));
+        }
+        int[] labels = Npy.read(labelsFile).ints();
+        int n = (int) s[0];
+        int side = (int) s[1];
+        if (labels.length != n) {
+            throw new IllegalArgumentException(labelsFile + " has " + labels.length + " labels for " + n + " images");
+        }
+
+        try (GpuDevice device = new GpuDevice(deviceIndex); GpuResNet net = new GpuResNet(device, classes, precision);
+             DeviceArray onDevice = device.allocate(images.size())) {
+            Map<String, float[]> initial = new LinkedHashMap<>();
+            state.forEach((name, t) -> initial.put(name, t.values()));
+            net.load(initial);
+            onDevice.upload(images.bytes());
+            List<Double> losses = new ArrayList<>();
+            List<Double> timed = new ArrayList<>();
+            for (int step = 0; step < warmup + steps; step++) {
+                long t0 = System.nanoTime();
+                double[] perImage = net.gradient(onDevice, labels, side);
+                if (step == 0) {
+                    writeGradients(output.resolve("gradients.npz"), net, n);
+                }
+                net.sgdStep(n, lr, momentum);
+                device.synchronize();
+                long t1 = System.nanoTime();
+                losses.add(Arrays.stream(perImage).sum() / n);
+                if (step >= warmup) {
+                    timed.add((t1 - t0) / 1e6);
+                }
+                System.out.printf(Locale.ROOT, "step %d loss %.6f %.2f ms%n", step + 1, losses.get(step), (t1 - t0) / 1e6);
+            }
+            writeState(output.resolve("state.npz"), net);
+            double median = median(timed);
+            String json = String.format(Locale.ROOT,
+                    "{\"device\": \"%s (device %d)\", \"precision\": \"%s\", \"batch\": %d, \"side\": %d, \"losses\": [%s], "
+                            + "\"step_ms_median\": %.4f, \"images_per_second\": %.1f, \"peak_gpu_bytes\": %d}%n",
+                    device.architecture(), deviceIndex, precision.name().toLowerCase(Locale.ROOT), n, side,
+                    losses.stream().map(v -> String.format(Locale.ROOT, "%.8f", v)).collect(Collectors.joining(", ")),
+                    median, n / median * 1000, device.peakBytes());
+            Files.writeString(output.resolve("step.json"), json);
+            System.out.print(json);
+        }
+    }
+
+    /** The first step's gradient as PyTorch's {@code .grad} holds it after {@code loss.backward()}: the mean over the images. */
+    private static void writeGradients(Path file, GpuResNet net, int images) throws IOException {
+        Map<String, byte[]> arrays = new LinkedHashMap<>();
+        Map<String, long[]> shapes = shapes(net);
+        for (Map.Entry<String, float[]> g : net.gradients().entrySet()) {
+            float[] mean = g.getValue();
+            for (int i = 0; i < mean.length; i++) {
+                mean[i] /= images;
+            }
+            arrays.put(g.getKey(), Npy.encode(mean, shapes.get(g.getKey())));
+        }
+        Npy.writeNpz(file, arrays);
+    }
+
+    private static void writeState(Path file, GpuResNet net) throws IOException {
+        Map<String, byte[]> arrays = new LinkedHashMap<>();
+        Map<String, long[]> shapes = shapes(net);
+        for (Map.Entry<String, float[]> e : net.state().entrySet()) {
+            long[] shape = shapes.get(e.getKey());
+            arrays.put(e.getKey(), e.getKey().endsWith("num_batches_tracked")
+                    ? Npy.encode(new long[] {(long) e.getValue()[0]}) : Npy.encode(e.getValue(), shape));
+        }
+        Npy.writeNpz(file, arrays);
+    }
+
+    private static Map<String, long[]> shapes(GpuResNet net) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        net.entries().forEach(e -> shapes.put(e.name(), e.shape()));
+        return shapes;
+    }
+
+    private static double median(List<Double> values) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return sorted[sorted.length / 2];
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i += 2) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("expected --option value pairs, found " + args[i]);
+            }
+            options.put(args[i].substring(2), args[i + 1]);
+        }
+        return options;
+    }
+
+    private static String require(Map<String, String> options, String name) {
+        String value = options.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("--" + name + " is required");
+        }
+        return value;
+    }
+}
