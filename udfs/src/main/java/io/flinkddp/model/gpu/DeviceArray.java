@@ -62,14 +62,7 @@ public final class DeviceArray implements AutoCloseable {
         if (offsetBytes < 0 || offsetBytes > bytes) {
             throw new IndexOutOfBoundsException("offset " + offsetBytes + " outside " + bytes + " bytes");
         }
-        return new Address(address().address() + offsetBytes);
-    }
-
-    /** A JavaCPP pointer to an address JavaCPP did not allocate. */
-    private static final class Address extends Pointer {
-        Address(long value) {
-            address = value;
-        }
+        return new NativeAddress(address().address() + offsetBytes);
     }
 
     public long bytes() {

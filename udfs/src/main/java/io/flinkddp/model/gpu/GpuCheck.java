@@ -34,6 +34,15 @@ public final class GpuCheck {
     }
 
     public static void main(String[] args) throws Exception {
+        try {
+            run(args);
+        } catch (IllegalArgumentException | GpuUnavailableException e) {
+            System.err.println("gpu-check: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         Map<String, String> options = options(args);
         Path weights = Path.of(require(options, "init-weights"));
         Path imagesFile = Path.of(require(options, "images"));
@@ -45,6 +54,10 @@ public final class GpuCheck {
         float lr = Float.parseFloat(options.getOrDefault("lr", "0.01"));
         float momentum = Float.parseFloat(options.getOrDefault("momentum", "0.9"));
         int deviceIndex = Integer.parseInt(options.getOrDefault("device", "0"));
+        java.util.Optional<String> unavailable = GpuAvailability.problem();
+        if (unavailable.isPresent()) {
+            throw new GpuUnavailableException(unavailable.get());
+        }
         Files.createDirectories(output);
 
         Map<String, TorchTensor> state = TorchStateDict.read(weights, weights.toString());
@@ -138,6 +151,13 @@ public final class GpuCheck {
         }
         double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return sorted[sorted.length / 2];
+    }
+
+    /** This host cannot run the GPU engine; the message says why. */
+    static final class GpuUnavailableException extends Exception {
+        GpuUnavailableException(String message) {
+            super(message);
+        }
     }
 
     private static Map<String, String> options(String[] args) {

@@ -20,9 +20,6 @@ import org.bytedeco.cuda.cudart.CUfunc_st;
 import org.bytedeco.cuda.cudart.CUmod_st;
 import org.bytedeco.cuda.nvrtc._nvrtcProgram;
 import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.IntPointer;
-import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacpp.SizeTPointer;
@@ -140,14 +137,24 @@ public final class GpuKernels implements AutoCloseable {
             """;
 
     private static final int THREADS = 256;
+    private static final int MAX_ARGS = 16;
 
     private final GpuDevice device;
     private final CUmod_st module = new CUmod_st();
     private final Map<String, CUfunc_st> functions = new HashMap<>();
+    /**
+     * The arguments of a launch, 8 bytes a slot, and the pointers to the slots that cuLaunchKernel reads: allocated
+     * once and refilled per launch (the driver copies the values when the launch is queued), so a launch allocates nothing.
+     */
+    private final BytePointer argValues = new BytePointer(8L * MAX_ARGS);
+    private final PointerPointer<Pointer> argPointers = new PointerPointer<>(MAX_ARGS);
 
     /** Compiles the kernels for {@code device}'s architecture and loads them. */
     public GpuKernels(GpuDevice device) {
         this.device = device;
+        for (int i = 0; i < MAX_ARGS; i++) {
+            argPointers.put(i, new NativeAddress(argValues.address() + 8L * i));
+        }
         _nvrtcProgram program = new _nvrtcProgram();
         CudaCalls.nvrtc(nvrtcCreateProgram(program, new BytePointer(SOURCE), new BytePointer("flinkddp_kernels.cu"), 0,
                 (PointerPointer<?>) null, (PointerPointer<?>) null), "nvrtcCreateProgram");
@@ -193,22 +200,24 @@ public final class GpuKernels implements AutoCloseable {
 
     /**
      * Launches {@code name} over {@code threads} threads (blocks of 256) on the device's stream. Arguments:
-     * {@link DeviceArray}s and {@link Pointer}s (device addresses), Integer, Long, Float, in the kernel's order.
+     * {@link DeviceArray}s (device addresses), Integer, Long, Float, in the kernel's order. Not thread-safe: one
+     * engine, one thread.
      */
     void launch(String name, long threads, Object... args) {
-        Pointer[] values = new Pointer[args.length];
+        if (args.length > MAX_ARGS) {
+            throw new IllegalArgumentException(name + ": more than " + MAX_ARGS + " kernel arguments");
+        }
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
+            long at = 8L * i;
             if (a instanceof DeviceArray d) {
-                values[i] = new LongPointer(new long[] {d.address().address()});
-            } else if (a instanceof Pointer p) {
-                values[i] = new LongPointer(new long[] {p.address() + p.position()});
+                argValues.putLong(at, d.address().address());
             } else if (a instanceof Integer v) {
-                values[i] = new IntPointer(new int[] {v});
+                argValues.putInt(at, v);
             } else if (a instanceof Long v) {
-                values[i] = new LongPointer(new long[] {v});
+                argValues.putLong(at, v);
             } else if (a instanceof Float v) {
-                values[i] = new FloatPointer(new float[] {v});
+                argValues.putFloat(at, v);
             } else {
                 throw new IllegalArgumentException("kernel argument " + i + " of " + name + ": " + a);
             }
@@ -217,8 +226,8 @@ public final class GpuKernels implements AutoCloseable {
         if (blocks == 0) {
             return;
         }
-        CudaCalls.driver(cuLaunchKernel(function(name), blocks, 1, 1, THREADS, 1, 1, 0, device.stream(),
-                new PointerPointer<>(values), null), "cuLaunchKernel(" + name + ")");
+        CudaCalls.driver(cuLaunchKernel(function(name), blocks, 1, 1, THREADS, 1, 1, 0, device.stream(), argPointers, null),
+                "cuLaunchKernel(" + name + ")");
     }
 
     public void normalize(DeviceArray imagesHwc, DeviceArray out, int images, int side, float[] scale, float[] shift) {
