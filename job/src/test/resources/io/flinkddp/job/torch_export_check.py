@@ -1,7 +1,7 @@
 """The PyTorch and ONNX side of ExportITCase: checks the files bin/export wrote into the folder given as the
 first argument, and scores the images of the second.
 
-model.pth          loaded into torchvision.models.resnet50(num_classes=K) with load_state_dict's strict matching
+model.pth          stored zip records, each record's data 64-byte aligned; loaded with weights_only=True, then into torchvision.models.resnet50(num_classes=K) with load_state_dict's strict matching
                    (every entry a float32 tensor but num_batches_tracked, int64), then in eval mode it scores
                    every image below the second argument, prepared as preprocessing.json says (the README's
                    snippet: Resize, CenterCrop, ToTensor, Normalize)
@@ -11,18 +11,28 @@ torch.json         written: path below the images folder -> the K softmax probab
 import json
 import os
 import sys
+import zipfile
 
-import onnx
 import torch
 import torchvision
 from PIL import Image
+
+try:
+    import onnx
+except ImportError as e:
+    sys.exit(f"{e}: install Debian's python3-onnx (apt-get install python3-onnx)")
 
 folder, images = sys.argv[1], sys.argv[2]
 torch.set_num_threads(2)
 labels = [line.split("\t")[1] for line in open(os.path.join(folder, "labels.txt")).read().splitlines()]
 prep = json.load(open(os.path.join(folder, "preprocessing.json")))
 
-state = torch.load(os.path.join(folder, "model.pth"))
+with zipfile.ZipFile(os.path.join(folder, "model.pth")) as archive, open(os.path.join(folder, "model.pth"), "rb") as raw:
+    for info in archive.infolist():  # every record's data 64-byte aligned, as torch.save writes them
+        raw.seek(info.header_offset + 26)
+        start = info.header_offset + 30 + sum(int.from_bytes(raw.read(2), "little") for _ in range(2))
+        assert start % 64 == 0 and info.compress_type == zipfile.ZIP_STORED, (info.filename, start)
+state = torch.load(os.path.join(folder, "model.pth"), weights_only=True)  # PyTorch 2.6's default: torch's own globals only
 for name, tensor in state.items():
     want = torch.int64 if name.endswith("num_batches_tracked") else torch.float32
     assert tensor.dtype == want, f"{name}: {tensor.dtype}"

@@ -41,8 +41,8 @@ public final class TorchSaveFile {
     private static final int ALIGNMENT = 64;
     /** The local-header extra field PyTorch pads with (its id, "FB"). */
     private static final byte[] PADDING_ID = {'F', 'B'};
-    /** Within the DOS date range, so that no timestamp extra field shifts the alignment. */
-    private static final java.time.LocalDateTime FIXED_TIME = java.time.LocalDateTime.of(1980, 1, 1, 0, 0);
+    /** Within the DOS date range (whose first instant Java takes for "before 1980"), so that no timestamp extra field shifts the alignment. */
+    private static final java.time.LocalDateTime FIXED_TIME = java.time.LocalDateTime.of(2000, 1, 1, 0, 0);
 
     static {
         Pickler.registerCustomDeconstructor(OrderedDict.class, new Global("collections", "OrderedDict", o -> new Object[] {((OrderedDict) o).items}));
