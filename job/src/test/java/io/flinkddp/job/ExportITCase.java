@@ -185,6 +185,8 @@ class ExportITCase {
                 "--model", zip, "--format", "pth", "--output", uri(bad.resolve("taken.pth")));
         assertRefused("--output " + uri(bad.resolve("a-file/model.onnx")) + ": ",
                 "--model", zip, "--format", "onnx", "--output", uri(bad.resolve("a-file/model.onnx")));
+        assertRefused("--output " + uri(bad.resolve("a-file/deeper/model.pth")) + ": cannot write ",
+                "--model", zip, "--format", "pth", "--output", uri(bad.resolve("a-file/deeper/model.pth")));
         assertRefused("--output must end in .onnx for --format onnx",
                 "--model", zip, "--format", "onnx", "--output", uri(bad.resolve("out/model.pth")));
         assertRefused("--format must be pth or onnx",

@@ -31,7 +31,8 @@ import net.razorvine.pickle.Pickler;
  * {@code collections.OrderedDict([(name, tensor), ...])}, each tensor
  * {@code torch._utils._rebuild_tensor_v2(storage, 0, size, stride, False, OrderedDict())} and each
  * storage the persistent id {@code ('storage', torch.FloatStorage, key, 'cpu', numel)}, as torch.save
- * pickles them; the three Python callables are Pyrolite deconstructors of small Java stand-ins. The
+ * pickles them; the Python callables are Pyrolite deconstructors of small private Java stand-ins
+ * (registered once in Pyrolite's JVM-wide table, for those classes only). The
  * state_dict's {@code _metadata} (module versions) is not written: {@code load_state_dict} takes the
  * current versions without it. Keeps nothing.
  */
