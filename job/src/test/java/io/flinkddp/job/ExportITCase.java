@@ -47,7 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  * MiniCluster; the export to .pth and to .onnx in one folder. torch_export_check.py (Debian's python3,
  * torch 1.13, onnx 1.12) loads the .pth strictly into torchvision's resnet50 and scores the images as
  * preprocessing.json says, and passes the .onnx through ONNX's checker; ONNX Runtime (Java, CPU) scores
- * the images as predict decodes them. Both give predict's probabilities to 1e-5. --init-weights of the
+ * the images as predict decodes them. Both give predict's probabilities to 1e-5; the README's PyTorch snippet
+ * names predict's class of an image. --init-weights of the
  * .pth gives back the model's parameters bit for bit. Bad input ends with exit code 2, one line, and no file.
  */
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
@@ -91,7 +92,7 @@ class ExportITCase {
         exported = dir.resolve("exported");
         for (String format : List.of("pth", "onnx")) {
             Outcome export = export("--model", uri(run.resolve("model.zip")), "--format", format,
-                    "--output", uri(exported.resolve("model." + format)));
+                    "--output", uri(exported.resolve("resnet50." + format)));
             assertEquals(0, export.code, export.err);
         }
     }
@@ -121,6 +122,34 @@ class ExportITCase {
         assertEquals(0.225, prep.get("std").get(2).asDouble(), 1e-7);
     }
 
+    /** The README's four lines ("Export"), run as written in the export's folder on one image: predict's most probable class. */
+    @Test
+    void readmeSnippetClassifiesAnImageAsPredictDoes() throws Exception {
+        TorchPython.requireTorchvision(exported);
+        String readme = Files.readString(Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."), "README.md"));
+        String section = readme.substring(readme.indexOf("### Export"));
+        String fenced = section.substring(section.indexOf("```python\n") + "```python\n".length());
+        String snippet = fenced.substring(0, fenced.indexOf("```"));
+        assertEquals(4, snippet.lines().count(), snippet);
+        Path folder = dir.resolve("snippet");
+        Files.createDirectories(folder);
+        for (String name : List.of("resnet50.pth", "labels.txt", "preprocessing.json")) {
+            Files.copy(exported.resolve(name), folder.resolve(name));
+        }
+        Files.copy(images.resolve("a/b/trouser.png"), folder.resolve("image.png"));
+        Files.writeString(folder.resolve("snippet.py"), snippet);
+        Process python = new ProcessBuilder(TorchPython.PYTHON, "snippet.py").directory(folder.toFile()).redirectErrorStream(true).start();
+        String printed = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(python.waitFor(90, TimeUnit.SECONDS), "the snippet did not finish in 90 s");
+        assertEquals(0, python.exitValue(), printed);
+        double[] p = predicted.get("a/b/trouser.png");
+        int top = 0;
+        for (int c = 1; c < p.length; c++) {
+            top = p[c] > p[top] ? c : top;
+        }
+        assertEquals(top + "\t" + CLASSES.get(top), printed.strip());
+    }
+
     @Test
     void onnxRunsInOnnxRuntimeAndGivesPredictsProbabilities() throws Exception {
         ImageDecoder decoder = new ImageDecoder(32, 32);
@@ -131,7 +160,7 @@ class ExportITCase {
         }
         float[] input = ImageBatch.features(pixels, 32).data().asFloat();
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession session = env.createSession(exported.resolve("model.onnx").toString(), new OrtSession.SessionOptions());
+        try (OrtSession session = env.createSession(exported.resolve("resnet50.onnx").toString(), new OrtSession.SessionOptions());
              OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), new long[] {paths.size(), 3, 32, 32});
              OrtSession.Result result = session.run(Map.of("images", tensor))) {
             assertEquals(List.of("images"), new ArrayList<>(session.getInputNames()));
@@ -159,7 +188,7 @@ class ExportITCase {
     void initWeightsOfTheExportedPthGivesBackTheParametersBitForBit() throws Exception {
         ComputationGraph fresh = new ComputationGraph(Networks.resNet50(3, 32, 7, 0.01, 0.9));
         fresh.init();
-        String pth = uri(exported.resolve("model.pth"));
+        String pth = uri(exported.resolve("resnet50.pth"));
         InitialWeights.load(pth, fresh);
         assertArrayEquals(model.params().toFloatVector(), fresh.params().toFloatVector(), "parameters and batch-norm statistics");
         Map<String, TorchTensor> entries = TorchStateDict.read(new org.apache.flink.core.fs.Path(pth));
