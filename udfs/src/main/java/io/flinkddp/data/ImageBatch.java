@@ -16,6 +16,16 @@ public final class ImageBatch {
     private ImageBatch() {
     }
 
+    /** The per-channel (RGB) mean subtracted from values / 255. */
+    public static float[] mean() {
+        return MEAN.clone();
+    }
+
+    /** The per-channel (RGB) standard deviation divided by. */
+    public static float[] std() {
+        return STD.clone();
+    }
+
     public static INDArray features(List<byte[]> images, int side) {
         int plane = side * side;
         float[] values = new float[images.size() * 3 * plane];

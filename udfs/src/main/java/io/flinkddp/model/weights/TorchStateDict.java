@@ -44,7 +44,7 @@ public final class TorchStateDict {
         for (String storage : STORAGES.keySet()) {
             Unpickler.registerConstructor("torch", storage, new StorageClass(storage));
         }
-        Unpickler.registerConstructor("collections", "OrderedDict", args -> new OrderedDict());
+        Unpickler.registerConstructor("collections", "OrderedDict", TorchStateDict::orderedDict);
         Unpickler.registerConstructor("torch._utils", "_rebuild_tensor_v2", TorchStateDict::rebuildTensor);
         Unpickler.registerConstructor("torch._utils", "_rebuild_parameter", args -> args[0]);
     }
@@ -122,6 +122,18 @@ public final class TorchStateDict {
 
     private static String typeName(Object o) {
         return o == null ? "None" : o.getClass().getSimpleName();
+    }
+
+    /** {@code OrderedDict()}, as torch.save pickles it (items set afterwards), or {@code OrderedDict([(key, value), ...])}. */
+    private static Object orderedDict(Object[] args) {
+        OrderedDict dict = new OrderedDict();
+        if (args.length == 1 && args[0] instanceof List<?> items) {
+            for (Object item : items) {
+                Object[] pair = (Object[]) item;
+                dict.put(pair[0], pair[1]);
+            }
+        }
+        return dict;
     }
 
     private static Object rebuildTensor(Object[] args) {
