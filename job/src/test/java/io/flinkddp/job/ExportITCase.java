@@ -42,14 +42,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * bin/export's files, checked by loading them: a run folder with a resnet50 model.zip (3 classes, 32 px,
  * batch-norm statistics and affine parameters randomised, so that eval mode matters; classifier weights scaled
- * down, so that probabilities stay far from 0 and 1), its labels.txt and
- * summary.json; predict scores real 32 px images (Fashion-MNIST samples, upscaled and tinted) on a
- * MiniCluster; the export to .pth and to .onnx in one folder. torch_export_check.py (Debian's python3,
- * torch 1.13, onnx 1.12) loads the .pth strictly into torchvision's resnet50 and scores the images as
- * preprocessing.json says, and passes the .onnx through ONNX's checker; ONNX Runtime (Java, CPU) scores
- * the images as predict decodes them. Both give predict's probabilities to 1e-5; the README's PyTorch snippet
- * names predict's class of an image. --init-weights of the
- * .pth gives back the model's parameters bit for bit. Bad input ends with exit code 2, one line, and no file.
+ * down, so that probabilities stay far from 0 and 1), its labels.txt and summary.json; predict scores real 32
+ * px images (Fashion-MNIST samples, upscaled and tinted) on a MiniCluster; the export to .pth and to .onnx in
+ * one folder. torch_export_check.py (Debian's python3, torch 1.13, onnx 1.12, which .ci/run installs) loads the
+ * .pth strictly into torchvision's resnet50 and scores the images as preprocessing.json says, and passes the
+ * .onnx through ONNX's checker; ONNX Runtime (its Java package, CPU) scores the images as predict decodes them.
+ * Both give predict's probabilities to 1e-5 (seen: 1.4e-6 and 9.7e-7); the README's PyTorch snippet names
+ * predict's class of an image. --init-weights of the .pth gives back the model's parameters bit for bit. A
+ * cnn-small model, a missing model, an --output that exists, cannot be written or is misnamed, and another
+ * model's labels.txt beside it each end with exit code 2, one line, and no file.
  */
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class ExportITCase {

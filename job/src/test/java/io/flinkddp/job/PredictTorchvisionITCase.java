@@ -18,10 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * predict gives PyTorch's numbers: torch_predict.py (Debian's python3 with torchvision) saves a seeded
- * torchvision resnet50 with randomised batch-norm statistics, writes real 224 px PNGs (Fashion-MNIST
- * samples upscaled) in a folder tree and computes its eval-mode top 5 with torchvision's
- * normalisation; PredictJob on a MiniCluster with 2 slots, reading the .pth and the ImageNet class
- * names, must list the same five classes in the same order, with the same softmax probabilities.
+ * torchvision resnet50 with randomised batch-norm statistics, writes real 224 px PNGs (Fashion-MNIST samples
+ * upscaled) in a folder tree and computes its eval-mode top 5 with torchvision's normalisation; PredictJob on a
+ * MiniCluster with 2 slots, reading the .pth and ImageNet's 1000 class names, must list the same five classes
+ * in the same order, with the same softmax probabilities (to {@link #TOLERANCE}).
  */
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class PredictTorchvisionITCase {

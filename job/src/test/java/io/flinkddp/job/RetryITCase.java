@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A scheduler's contract, through the whole command on a MiniCluster: a finished run leaves an empty
- * {@code _SUCCESS} after its summary; the same command again exits 0 at once without training; the
- * same {@code --output} with another {@code --lr} is refused (exit 2) naming {@code --lr}.
+ * A scheduler's contract, through the whole command on a MiniCluster: a finished run leaves an empty {@code
+ * _SUCCESS} after its summary; the same command again exits 0 at once without training (its model.zip
+ * untouched); the same {@code --output} with another {@code --lr} is refused (exit 2) naming {@code --lr}.
  */
 class RetryITCase {
 

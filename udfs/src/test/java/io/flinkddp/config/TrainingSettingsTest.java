@@ -13,6 +13,12 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The settings record: its defaults are the seed's recipe; the command line wins over the defaults file; a bad
+ * value, a missing required option or a broken rule across options is refused with a message naming the option;
+ * {@code --help} lists every option with its default; the options that shape training are the ones old
+ * checkpoints recorded; the record survives Java serialization, as Flink ships it.
+ */
 class TrainingSettingsTest {
 
     private static TrainingSettings parse(Map<String, String> file, String... args) {

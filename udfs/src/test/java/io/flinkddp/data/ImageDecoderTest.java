@@ -10,7 +10,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
-/** Test images are 48x36: left half one colour, right half another (made with PIL). */
+/**
+ * Decoding of odd images: JPEG, PNG, PNG with alpha and CMYK JPEG become RGB center crops; gray JPEG and 16-bit
+ * gray PNG become three equal channels; the shorter side is resized, then the center cropped, with halves
+ * rounded as torchvision's {@code CenterCrop} rounds them; empty, truncated and corrupt files are rejected with
+ * a reason. Test images are 48x36: left half one colour, right half another (made with PIL).
+ */
 class ImageDecoderTest {
 
     private final ImageDecoder decoder = new ImageDecoder(36, 32);

@@ -14,6 +14,12 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The seeded split: the same seed gives the same roles, shards and order whatever the listing order, and role
+ * and order do not depend on the slot count; the split follows the fraction and shards differ by at most one
+ * image; {@code --subset} takes that fraction, and another seed changes the split; sets that cannot be trained
+ * (such as more slots than the shards have images) are refused with the reason.
+ */
 class SplitPlanTest {
 
     private static List<ImageRef> images(int count) {

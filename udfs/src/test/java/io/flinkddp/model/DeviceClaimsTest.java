@@ -26,6 +26,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * Device claims: the subtasks of one TaskManager get different GPUs, more subtasks than GPUs share them evenly,
+ * and the least-used device wins, also after releases leave gaps; a released GPU is claimed next. Two class
+ * loaders and two processes get different devices, and a dead process's claim is freed. Close is idempotent,
+ * and a cancelled subtask releases its claim on its interrupted thread. A CPU backend has one device for every
+ * slot. An unwritable claims folder is named; the default folder is under {@code java.io.tmpdir}.
+ */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class DeviceClaimsTest {
 

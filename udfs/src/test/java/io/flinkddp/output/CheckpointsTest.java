@@ -18,6 +18,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * Checkpoints under {@code --output}: written, read back, and only the newest {@code --keep-checkpoints} kept;
+ * a folder without its manifest (a crash between state and manifest) is not a checkpoint, and a damaged state
+ * (its CRC-32 does not match) falls back to the checkpoint before; a checkpoint of other settings is refused
+ * naming the option; one written before an option existed reads as that option's default.
+ */
 class CheckpointsTest {
 
     @TempDir

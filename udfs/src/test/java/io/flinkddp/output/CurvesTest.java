@@ -17,6 +17,12 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+/**
+ * {@code curves.png}: a PNG that decodes, of the expected size, and not blank (more than 50 colours); a drop in
+ * the learning rate is marked at the first epoch of the lower rate, and the marker changes the picture; one
+ * epoch and non-finite values still draw; several runs share the panels (as {@code bin/plot-runs} draws them),
+ * even under one name.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CurvesTest {
 

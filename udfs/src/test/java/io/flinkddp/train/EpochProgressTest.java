@@ -7,6 +7,12 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The progress estimate, on a fake clock: the time left comes from this epoch's rate, and is unknown until an
+ * image is done and the epoch's size is known; a progress line comes at most every 30 s and none in an epoch's
+ * first 30 s, and none once the epoch's images are all done; a resumed epoch counts what was done before the
+ * checkpoint; durations read as minutes and hours.
+ */
 class EpochProgressTest {
 
     private static final long SECOND = TimeUnit.SECONDS.toNanos(1);

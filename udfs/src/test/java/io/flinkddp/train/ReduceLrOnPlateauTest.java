@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
+/**
+ * The learning-rate schedule against PyTorch's numbers: for a series of validation losses, the rates that
+ * {@code torch.optim.lr_scheduler.ReduceLROnPlateau(mode=min, patience=2, factor=0.1)} printed (torch 1.13).
+ */
 class ReduceLrOnPlateauTest {
 
     /** Expected rates printed by torch.optim.lr_scheduler.ReduceLROnPlateau(mode=min, patience=2, factor=0.1), torch 1.13. */

@@ -12,9 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A run stopped mid-epoch and resumed from its newest checkpoint ends where an uninterrupted run of the
- * same settings ends: same parameters (batch-norm statistics included), same metrics, each epoch once.
- * Two slots in lockstep, without Flink.
+ * A run stopped mid-epoch and resumed from its newest checkpoint ends where an uninterrupted run of the same
+ * settings ends: same parameters (batch-norm statistics included, within 1e-6), same metrics, each epoch once.
+ * The same for a run stopped at an epoch boundary and for a finished run. Two slots in lockstep, without Flink.
  */
 class SlotTrainerResumeTest {
 

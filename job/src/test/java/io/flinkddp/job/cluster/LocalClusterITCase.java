@@ -47,6 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       the block again submits nothing; bad options exit 2 through attached flink run; an unknown job id
  *       exits 2.</li>
  * </ol>
+ * It needs the packaged job jar, so failsafe runs it after {@code package} ({@code mvn verify}). The README's
+ * block runs as written but for its {@code --output} and a small model.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalClusterITCase {

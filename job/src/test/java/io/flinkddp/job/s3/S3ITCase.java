@@ -30,9 +30,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The job against a real S3 server (s3proxy on loopback, started with bin/local-s3): data read from
- * s3://, outputs written to s3://, storage failures answered fast and clearly, odd objects, and
- * transient server failures. Data goes in through the S3 API.
+ * The job against a real S3 server (s3proxy on loopback, started with bin/local-s3). Data goes in through the
+ * S3 API. 2,000 real Fashion-MNIST images read from s3:// and the outputs written to s3:// (needs Debian's
+ * dataset-fashion-mnist, which .ci/run installs; skipped without it); checkpoints in the bucket, and a run that
+ * resumes from them; storage failures that fail fast, naming the bucket and the endpoint; odd objects decoded
+ * or skipped, and odd keys; a flaky network ({@link FlakyProxy} answers 503s and resets connections) retried
+ * until the run completes; a public bucket read anonymously.
  */
 class S3ITCase {
 

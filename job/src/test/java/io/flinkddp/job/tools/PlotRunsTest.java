@@ -20,6 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * {@code bin/plot-runs}: it reads {@code metrics.jsonl} back as a run wrote it, draws two runs in one picture,
+ * and refuses a run without metrics and bad arguments.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PlotRunsTest {
 

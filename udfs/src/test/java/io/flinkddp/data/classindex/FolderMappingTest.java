@@ -17,10 +17,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Class folders labelled by a {@code --class-index}: by name (the part after the wnid, underscores as
- * spaces, any case, one of the comma-separated names), by wnid where the index has them, and one error
- * listing every folder that does not map to exactly one class of its own. The last test uses
- * torchvision's 1000 ImageNet names (Debian's python3-torchvision under /usr/bin/python3).
+ * Class folders labelled by a {@code --class-index}: by name (the part after the wnid, underscores as spaces,
+ * any case, one of the comma-separated names), by wnid where the index has them, and one error listing every
+ * folder that does not map to exactly one class of its own. The last test reads torchvision's 1000 ImageNet
+ * names (Debian's python3-torchvision under /usr/bin/python3) in the seed's dict format and as lines, and maps
+ * Stanford Dogs folders to them.
  */
 @Timeout(value = 1, unit = TimeUnit.MINUTES)
 class FolderMappingTest {

@@ -25,12 +25,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Fine-tuning's frozen stages against PyTorch: torch_freeze.py takes one step of torchvision's resnet50
- * with its stem and layer1-3 frozen (eval() on them, no gradients) in float64; our network, loaded with
- * the same weights and {@code --freeze layer3}'s vertices frozen, must give the same gradients of what
- * trains (to {@link #TOL}, or as close as PyTorch's own float32 step gets, whichever is looser: the
- * random draw, and with it how many digits float32 keeps through layer4, depends on the CPU), none of
- * what is frozen, and move only the unfrozen batch norms' running statistics.
+ * Fine-tuning's frozen stages against PyTorch: torch_freeze.py takes one step of torchvision's resnet50 with
+ * its stem and layer1-3 frozen (eval() on them, no gradients) in float64; our network, loaded with the same
+ * weights and {@code --freeze layer3}'s vertices frozen, must give the same gradients of what trains (to {@link
+ * #TOL}, 1e-4, or as close as PyTorch's own float32 step gets, whichever is looser: the random draw, and with
+ * it how many digits float32 keeps through layer4, depends on the CPU's vector width; on an AVX2-only EPYC both
+ * are at 1.85e-2), none of what is frozen, and move only the unfrozen batch norms' running statistics.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class FreezeTest {

@@ -29,10 +29,14 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * torchvision's own numbers in our network: torch_weights.py (Debian's python3 with python3-torch and
- * python3-torchvision) saves a seeded resnet50 state_dict with randomised batch-norm statistics, an
- * input batch and its eval-mode activations; the file is read with {@link TorchStateDict}, loaded with
- * {@link TorchWeights}, and our network must give PyTorch's numbers, first for conv1 + bn1 on DL4J's
- * layers, then for the logits on our native kernels.
+ * python3-torchvision) saves a seeded resnet50 state_dict with randomised batch-norm statistics, an input batch
+ * and its eval-mode activations; the file is read with {@link TorchStateDict}, loaded with {@link
+ * TorchWeights}, and our network must give PyTorch's numbers, first for conv1 + bn1 on DL4J's layers, then for
+ * the logits on our native kernels. Without torchvision under /usr/bin/python3 the test fails, saying what to
+ * install (.ci/run installs it). Also: every entry is read in order with its shape, storage offset and strides;
+ * a 1000-class head leaves a network of another class count its own head; {@code --init-weights} reads the file
+ * by its URI; a missing, unexpected or misshapen entry, a file that is not a torch.save zip and an unsupported
+ * dtype are each one line naming them.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class TorchWeightsTest {
