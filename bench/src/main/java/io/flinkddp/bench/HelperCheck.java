@@ -27,7 +27,7 @@ public final class HelperCheck {
         double[] scores = new double[2];
         for (int run = 0; run < 2; run++) {
             System.setProperty("org.eclipse.deeplearning4j.helpers.disable", run == 0 ? "true" : "false");
-            ComputationGraph net = new ComputationGraph(Networks.resNet50(1000, size, 42, 0.01, 0.9));
+            ComputationGraph net = new ComputationGraph(Networks.resNet50(1000, size, 42));
             net.init();
             long helpers = java.util.Arrays.stream(net.getLayers()).filter(l -> l.getHelper() != null).count();
             net.setInputs(x);
@@ -41,12 +41,12 @@ public final class HelperCheck {
         double relative = gradients[1].sub(gradients[0]).norm2Number().doubleValue() / gradients[0].norm2Number().doubleValue();
         System.out.printf("helpers gradient relative difference %.3e, loss difference %.3e%n", relative, Math.abs(scores[1] - scores[0]));
         // the same without the batch-norm running-statistic entries (deltas, not gradients)
-        ComputationGraph net = new ComputationGraph(Networks.resNet50(1000, size, 42, 0.01, 0.9));
+        ComputationGraph net = new ComputationGraph(Networks.resNet50(1000, size, 42));
         net.init();
         long n = gradients[0].length();
         INDArray a = gradients[0].reshape(n).dup();
         INDArray b = gradients[1].reshape(n).dup();
-        for (long[] range : io.flinkddp.model.ParamLayout.of(net).statisticRanges()) {
+        for (long[] range : io.flinkddp.model.Dl4jDescription.layout(net).statisticRanges()) {
             a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(range[0], range[1])).assign(0);
             b.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(range[0], range[1])).assign(0);
         }

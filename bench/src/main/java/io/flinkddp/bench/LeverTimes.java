@@ -1,7 +1,6 @@
 package io.flinkddp.bench;
 
 import io.flinkddp.config.WirePrecision;
-import io.flinkddp.model.GradientSum;
 import io.flinkddp.train.GradientChunk;
 import io.flinkddp.train.GradientChunkSerializer;
 import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
@@ -18,7 +17,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * whole 25,557,032-float gradient in 2 MB chunks (median of several passes): serializing and
  * deserializing the chunks (Flink's POJO serializer's float[] field serializer, one writeFloat per
  * entry, against {@link GradientChunkSerializer} in fp32 and bf16), and putting the sums into the
- * ND4J buffer (a temporary array and assign, against {@link GradientSum#put}).
+ * ND4J buffer (a temporary array and assign, against a put through the NIO buffer, as {@code CpuEngine.putIn}).
  */
 public final class LeverTimes {
 
@@ -74,13 +73,13 @@ public final class LeverTimes {
             }
         });
         report("put sums, Nd4j.createFromArray + assign", assign, assign);
-        GradientSum sum = new GradientSum(DataType.FLOAT, FLOATS);
+        INDArray sum = Nd4j.zeros(DataType.FLOAT, FLOATS);
         double put = time(() -> {
             for (int i = 0; i < chunks.length; i++) {
-                sum.put((long) i * CHUNK, chunks[i]);
+                StubTrainRound.put(sum, (long) i * CHUNK, chunks[i]);
             }
         });
-        report("put sums, GradientSum.put (NIO FloatBuffer)", put, assign);
+        report("put sums, NIO FloatBuffer put", put, assign);
     }
 
     private static double time(Pass pass) throws Exception {

@@ -1,8 +1,8 @@
 package io.flinkddp.bench;
 
-import io.flinkddp.data.ImageBatch;
 import io.flinkddp.model.Networks;
-import io.flinkddp.model.Replica;
+import io.flinkddp.model.CpuEngine;
+import io.flinkddp.model.EngineBuffer;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -30,9 +30,9 @@ public final class MemoryBench {
         int pixels = Integer.parseInt(args[1]);
         int steps = Integer.parseInt(args[2]);
         int classes = 120;
-        ComputationGraph net = new ComputationGraph(Networks.resNet50(classes, pixels, 42, 0.01, 0.9));
+        ComputationGraph net = new ComputationGraph(Networks.resNet50(classes, pixels, 42));
         net.init();
-        Replica replica = new Replica(net);
+        CpuEngine engine = new CpuEngine(net, java.util.Set.of(), pixels);
         Random random = new Random(1);
         List<byte[]> images = new ArrayList<>();
         for (int i = 0; i < batch; i++) {
@@ -42,8 +42,9 @@ public final class MemoryBench {
         }
         int[] labels = random.ints(batch, 0, classes).toArray();
         for (int step = 1; step <= steps; step++) {
-            replica.computeGradient(ImageBatch.features(images, pixels), ImageBatch.oneHot(labels, classes), labels);
-            replica.applyGradientSum(batch, 0.01, 0.9);
+            engine.computeGradient(images, labels);
+            engine.copy(EngineBuffer.GRADIENT, EngineBuffer.SUM);
+            engine.sgdStep(EngineBuffer.SUM, batch, 0.01, 0.9);
             long heapPeak = 0;
             for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
                 if (pool.getType() == MemoryType.HEAP) {

@@ -1,8 +1,8 @@
 package io.flinkddp.bench;
 
-import io.flinkddp.train.Payload;
+import io.flinkddp.model.CpuEngine;
+import io.flinkddp.model.EngineBuffer;
 import io.flinkddp.model.Networks;
-import io.flinkddp.model.Replica;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -66,7 +66,7 @@ public final class StepBench {
 
     static void run(String label, int batch, int size, int classes, int warmup, int steps, double seconds,
                     WorkspaceMode workspaces, boolean nhwc, boolean nodes) {
-        ComputationGraphConfiguration conf = Networks.resNet50(classes, size, 42, 0.01, 0.9);
+        ComputationGraphConfiguration conf = Networks.resNet50(classes, size, 42);
         if (nhwc) {
             toNhwc(conf);
         }
@@ -74,22 +74,25 @@ public final class StepBench {
         conf.setInferenceWorkspaceMode(workspaces);
         ComputationGraph net = new ComputationGraph(conf);
         net.init();
-        Replica replica = new Replica(net);
+        CpuEngine replica = new CpuEngine(net, java.util.Set.of(), size);
         long helpers = java.util.Arrays.stream(net.getLayers()).filter(l -> l.getHelper() != null).count();
         System.out.printf("# %s %dx%d: %d of %d layers run a oneDNN/cuDNN helper%n", label, batch, size, helpers, net.getLayers().length);
         Random random = new Random(batch * 1000L + size);
         Nd4j.getRandom().setSeed(42);
-        INDArray x = nhwc
-                ? Nd4j.randn(org.nd4j.linalg.api.buffer.DataType.FLOAT, batch, size, size, 3)
-                : Nd4j.randn(org.nd4j.linalg.api.buffer.DataType.FLOAT, batch, 3, size, size);
+        if (nhwc) {
+            throw new IllegalArgumentException("--format nhwc: the engines take NCHW only");
+        }
+        List<byte[]> images = new ArrayList<>();
+        for (int i = 0; i < batch; i++) {
+            byte[] image = new byte[size * size * 3];
+            random.nextBytes(image);
+            images.add(image);
+        }
         int[] labels = new int[batch];
-        float[] oneHot = new float[batch * classes];
         for (int i = 0; i < batch; i++) {
             labels[i] = random.nextInt(classes);
-            oneHot[i * classes + labels[i]] = 1f;
         }
-        INDArray y = Nd4j.create(oneHot, new long[] {batch, classes}, 'c');
-        float[] exchange = new float[(int) replica.numParams()];
+        float[] exchange = new float[(int) replica.model().layout().numParams()];
         List<double[]> measured = new ArrayList<>();
         long budgetStart = System.nanoTime();
         var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
@@ -100,12 +103,12 @@ public final class StepBench {
             }
             long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
-            replica.computeGradient(x, y, labels);
+            replica.computeGradient(images, labels);
             long t1 = System.nanoTime();
-            replica.copy(Payload.GRADIENT, 0, exchange);
-            replica.putSum(Payload.GRADIENT, 0, exchange);
+            replica.copyOut(EngineBuffer.GRADIENT, 0, exchange);
+            replica.putIn(EngineBuffer.SUM, 0, exchange);
             long t2 = System.nanoTime();
-            replica.applyGradientSum(batch, 0.01, 0.9);
+            replica.sgdStep(EngineBuffer.SUM, batch, 0.01, 0.9);
             long t3 = System.nanoTime();
             double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
             double gradient = (t1 - t0) / 1e9;

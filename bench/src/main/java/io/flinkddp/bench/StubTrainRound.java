@@ -3,7 +3,6 @@ package io.flinkddp.bench;
 import io.flinkddp.config.WirePrecision;
 import io.flinkddp.data.DecodedImage;
 import io.flinkddp.functions.Names;
-import io.flinkddp.model.GradientSum;
 import io.flinkddp.train.ChunkLayout;
 import io.flinkddp.train.GradientChunk;
 import io.flinkddp.train.Payload;
@@ -22,10 +21,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * do around the network, and nothing else. Input: the slot's shard (static, cached by Flink);
  * broadcast: the previous round's gradient sums; output: a fixed "gradient" of {@code floats} entries cut by
  * {@link ChunkLayout} into chunks of {@code chunkFloats} in precision {@code wire}, copied out of an ND4J
- * vector as {@code Replica.copy} does.
+ * vector as {@code CpuEngine.copyOut} does.
  *
  * <p>State kept across rounds (ALL_ROUND), created in the first superstep: the gradient vector, the
- * {@link GradientSum} the broadcast sums are put into (as {@code Replica.putSum}), and the shard,
+ * ND4J vector the broadcast sums are put into through its NIO buffer (as {@code CpuEngine.putIn}), and the shard,
  * read in the first superstep only, as SlotTrainer does; with {@code rereadShard} (the control) it reads
  * the whole cached shard again every round. Subtask 0 records the wall clock at the start of every
  * superstep in the accumulator {@value #SUPERSTEP_STARTS}: a round is the gap between two starts.
@@ -42,7 +41,7 @@ public class StubTrainRound extends RichMapPartitionFunction<DecodedImage, Gradi
     private final boolean rereadShard;
     private final WirePrecision wire;
     private transient INDArray gradient;
-    private transient GradientSum sum;
+    private transient INDArray sum;
     private transient List<DecodedImage> shard;
     private transient ListAccumulator<Long> starts;
     private transient ListAccumulator<Long> putNanos;
@@ -61,7 +60,7 @@ public class StubTrainRound extends RichMapPartitionFunction<DecodedImage, Gradi
         int slot = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         if (gradient == null) {
             gradient = Nd4j.rand(DataType.FLOAT, floats);
-            sum = new GradientSum(DataType.FLOAT, floats);
+            sum = Nd4j.zeros(DataType.FLOAT, floats);
             shard = new ArrayList<>();
             input.forEach(shard::add);
             if (slot == 0) {
@@ -86,7 +85,7 @@ public class StubTrainRound extends RichMapPartitionFunction<DecodedImage, Gradi
         }
         List<GradientChunk> sums = getIterationRuntimeContext().getBroadcastVariable(Names.GRADIENT_SUMS);
         for (GradientChunk chunk : sums) {
-            sum.put(layout.offset(chunk.index), chunk.values);
+            put(sum, layout.offset(chunk.index), chunk.values);
         }
         long put = System.nanoTime();
         FloatBuffer source = gradient.data().asNioFloat();
@@ -98,5 +97,12 @@ public class StubTrainRound extends RichMapPartitionFunction<DecodedImage, Gradi
             putNanos.add(put - start);
             emitNanos.add(System.nanoTime() - put);
         }
+    }
+
+    /** Writes {@code values} at {@code offset} straight into the vector's memory. */
+    static void put(INDArray target, long offset, float[] values) {
+        FloatBuffer memory = target.data().asNioFloat();
+        memory.position((int) (target.offset() + offset));
+        memory.put(values);
     }
 }

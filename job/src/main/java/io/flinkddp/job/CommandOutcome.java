@@ -1,6 +1,7 @@
 package io.flinkddp.job;
 
 import io.flinkddp.config.InvalidSettingsException;
+import io.flinkddp.config.RunFiles;
 import io.flinkddp.data.InvalidDataException;
 import io.flinkddp.output.RunOutputs;
 import java.io.PrintStream;
@@ -28,8 +29,8 @@ final class CommandOutcome {
      * {@code _SUCCESS}, the last output, is there; else this throws (exit code 1 through {@link #failed}).
      */
     static int done(JobExecutionResult result, String output, PrintStream out) {
-        if (result.isJobExecutionResult() && !new RunOutputs(output).holds(RunOutputs.SUCCESS)) {
-            throw new IllegalStateException("the job finished, but " + output + " holds no " + RunOutputs.SUCCESS
+        if (result.isJobExecutionResult() && !new RunOutputs(output).holds(RunFiles.SUCCESS)) {
+            throw new IllegalStateException("the job finished, but " + output + " holds no " + RunFiles.SUCCESS
                     + ": its outputs are incomplete");
         }
         out.println(result.isJobExecutionResult()

@@ -1,5 +1,6 @@
 package io.flinkddp.job;
 
+import io.flinkddp.config.RunFiles;
 import io.flinkddp.config.ScoringOptions;
 import io.flinkddp.config.ScoringSettings;
 import io.flinkddp.data.ClassFolder;
@@ -8,7 +9,6 @@ import io.flinkddp.data.ImageRef;
 import io.flinkddp.data.InvalidDataException;
 import io.flinkddp.functions.Names;
 import io.flinkddp.functions.WriteEvaluation;
-import io.flinkddp.output.RunOutputs;
 import io.flinkddp.score.ModelInfo;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -41,7 +41,7 @@ public final class EvaluateJob {
 
     static int runCommand(String command, String[] args, Function<ScoringSettings, ExecutionEnvironment> environment,
                           PrintStream out, PrintStream err) {
-        return Scoring.runCommand(command, ScoringOptions.EVALUATE, RunOutputs.EVALUATION, EvaluateJob::evaluate, args, environment,
+        return Scoring.runCommand(command, ScoringOptions.EVALUATE, RunFiles.EVALUATION, EvaluateJob::evaluate, args, environment,
                 out, err);
     }
 

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flinkddp.config.CommonOptions;
 import io.flinkddp.config.Option;
+import io.flinkddp.config.RunFiles;
 import io.flinkddp.config.ScoringSettings;
 import io.flinkddp.config.TrainOptions;
 import io.flinkddp.config.TrainingSettings;
-import io.flinkddp.output.RunOutputs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -34,7 +34,7 @@ final class FinishedRun {
     }
 
     static Optional<String> sameAs(TrainingSettings settings) {
-        return finished(settings.output(), RunOutputs.SUMMARY, settings.asOptionMap(), TrainingSettings.OPTIONS.stream()
+        return finished(settings.output(), RunFiles.SUMMARY, settings.asOptionMap(), TrainingSettings.OPTIONS.stream()
                 .filter(o -> o.shapesTraining() || o == TrainOptions.EPOCHS || o == TrainOptions.DRY_RUN).map(Option::name).toList());
     }
 
@@ -49,7 +49,7 @@ final class FinishedRun {
     }
 
     private static Optional<String> finished(String output, String results, Map<String, Object> settings, List<String> compared) {
-        Path success = new Path(output, RunOutputs.SUCCESS);
+        Path success = new Path(output, RunFiles.SUCCESS);
         Path summary = new Path(output, results);
         try {
             FileSystem fs = success.getFileSystem();

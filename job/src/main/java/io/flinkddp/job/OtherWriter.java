@@ -1,5 +1,6 @@
 package io.flinkddp.job;
 
+import io.flinkddp.config.RunFiles;
 import io.flinkddp.job.tools.AwaitJob;
 import io.flinkddp.output.RunOutputs;
 import java.io.PrintStream;
@@ -37,10 +38,10 @@ final class OtherWriter {
         while (lookups.alive(other.pid(), other.pidStarted())) {
             Thread.sleep((long) (POLL_SECONDS * 1000));
         }
-        if (new RunOutputs(output).holds(RunOutputs.SUCCESS)) {
+        if (new RunOutputs(output).holds(RunFiles.SUCCESS)) {
             return OptionalInt.empty();
         }
-        err.println("error: process " + other.pid() + " ended without finishing " + output + " (it holds no " + RunOutputs.SUCCESS
+        err.println("error: process " + other.pid() + " ended without finishing " + output + " (it holds no " + RunFiles.SUCCESS
                 + "); the command run again resumes from its checkpoints");
         return OptionalInt.of(CommandOutcome.FAILED);
     }

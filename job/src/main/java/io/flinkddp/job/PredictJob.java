@@ -1,5 +1,6 @@
 package io.flinkddp.job;
 
+import io.flinkddp.config.RunFiles;
 import io.flinkddp.config.ScoringOptions;
 import io.flinkddp.config.ScoringSettings;
 import io.flinkddp.data.ClassFolder;
@@ -7,7 +8,6 @@ import io.flinkddp.data.ImageRef;
 import io.flinkddp.data.ImageTree;
 import io.flinkddp.functions.Names;
 import io.flinkddp.functions.WritePredictions;
-import io.flinkddp.output.RunOutputs;
 import io.flinkddp.score.ModelInfo;
 import io.flinkddp.score.ScoredImage;
 import java.io.PrintStream;
@@ -38,7 +38,7 @@ public final class PredictJob {
 
     static int runCommand(String command, String[] args, Function<ScoringSettings, ExecutionEnvironment> environment,
                           PrintStream out, PrintStream err) {
-        return Scoring.runCommand(command, ScoringOptions.PREDICT, RunOutputs.SUMMARY, PredictJob::predict, args, environment, out, err);
+        return Scoring.runCommand(command, ScoringOptions.PREDICT, RunFiles.SUMMARY, PredictJob::predict, args, environment, out, err);
     }
 
     /** List, decode, score on every slot, sort by path, write predictions.jsonl then summary.json. */

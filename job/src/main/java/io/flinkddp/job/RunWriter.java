@@ -2,13 +2,14 @@ package io.flinkddp.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flinkddp.config.RunFiles;
 import io.flinkddp.job.tools.AwaitJob;
 import io.flinkddp.output.RunOutputs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -86,7 +87,7 @@ final class RunWriter implements JobListener {
                 try (InputStream in = fs.open(file)) {
                     recorded = JSON.readTree(in);
                 }
-                if (!fs.exists(new Path(output, RunOutputs.SUCCESS))) {
+                if (!fs.exists(new Path(output, RunFiles.SUCCESS))) {
                     Verdict verdict = decide(output, recorded, lookups);
                     if (verdict.running()) {
                         return Optional.of(running(recorded.path("jobId").asText(), recorded, verdict.line()));

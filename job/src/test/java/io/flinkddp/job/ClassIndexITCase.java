@@ -63,7 +63,7 @@ class ClassIndexITCase {
     @Test
     void withInitWeightsOfAThousandClassesTheWholeHeadLoads() throws Exception {
         Path data = dogs(CHIHUAHUA, SHELTIE);
-        ComputationGraph pretrained = new ComputationGraph(Networks.smallCnn(1000, 32, 99, 0.05, 0.9));
+        ComputationGraph pretrained = new ComputationGraph(Networks.smallCnn(1000, 32, 99));
         pretrained.init();
         Path zip = temp.resolve("pretrained.zip");
         ModelSerializer.writeModel(pretrained, zip.toFile(), false);

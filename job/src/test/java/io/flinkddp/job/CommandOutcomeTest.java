@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flinkddp.config.InvalidSettingsException;
+import io.flinkddp.config.RunFiles;
 import io.flinkddp.data.InvalidDataException;
-import io.flinkddp.output.RunOutputs;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +41,7 @@ class CommandOutcomeTest {
         JobExecutionResult finished = new JobExecutionResult(new JobID(), 1000, Map.of());
         assertEquals(1, ended(finished), "no _SUCCESS yet");
         assertTrue(printed.toString(StandardCharsets.UTF_8).contains("holds no _SUCCESS"), printed.toString(StandardCharsets.UTF_8));
-        Files.createFile(temp.resolve(RunOutputs.SUCCESS));
+        Files.createFile(temp.resolve(RunFiles.SUCCESS));
         assertEquals(0, ended(finished));
     }
 

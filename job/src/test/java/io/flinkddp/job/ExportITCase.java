@@ -159,7 +159,7 @@ class ExportITCase {
         for (String path : paths) {
             pixels.add(decoder.decode(Files.readAllBytes(images.resolve(path))));
         }
-        float[] input = ImageBatch.features(pixels, 32).data().asFloat();
+        float[] input = ImageBatch.normalised(pixels, 32);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession session = env.createSession(exported.resolve("resnet50.onnx").toString(), new OrtSession.SessionOptions());
              OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), new long[] {paths.size(), 3, 32, 32});
@@ -187,7 +187,7 @@ class ExportITCase {
 
     @Test
     void initWeightsOfTheExportedPthGivesBackTheParametersBitForBit() throws Exception {
-        ComputationGraph fresh = new ComputationGraph(Networks.resNet50(3, 32, 7, 0.01, 0.9));
+        ComputationGraph fresh = new ComputationGraph(Networks.resNet50(3, 32, 7));
         fresh.init();
         String pth = uri(exported.resolve("resnet50.pth"));
         InitialWeights.load(pth, fresh);
@@ -201,7 +201,7 @@ class ExportITCase {
     void badInputEndsWithOneLineAndWritesNothing() throws Exception {
         Path bad = dir.resolve("bad");
         Files.createDirectories(bad);
-        ComputationGraph small = new ComputationGraph(Networks.smallCnn(3, 32, 1, 0.01, 0.9));
+        ComputationGraph small = new ComputationGraph(Networks.smallCnn(3, 32, 1));
         small.init();
         ModelSerializer.writeModel(small, bad.resolve("cnn-small.zip").toFile(), false);
         Files.writeString(bad.resolve("a-file"), "not a folder");
@@ -257,7 +257,7 @@ class ExportITCase {
 
     /** torchvision's resnet50 at 3 classes and 32 px, with every batch norm's parameters and statistics drawn at random. */
     private static ComputationGraph randomisedResNet50() {
-        ComputationGraph net = new ComputationGraph(Networks.resNet50(3, 32, 20261204, 0.01, 0.9));
+        ComputationGraph net = new ComputationGraph(Networks.resNet50(3, 32, 20261204));
         net.init();
         Random random = new Random(42);
         for (Layer layer : net.getLayers()) {

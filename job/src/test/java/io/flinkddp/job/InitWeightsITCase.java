@@ -27,7 +27,7 @@ class InitWeightsITCase {
     @Test
     void everyReplicaStartsFromTheGivenModelZip() throws Exception {
         Path data = EquivalenceITCase.writeTwoClassImages(temp.resolve("data"), 8);
-        ComputationGraph earlier = fresh(Networks.smallCnn(2, 32, 99, 0.05, 0.9));
+        ComputationGraph earlier = fresh(Networks.smallCnn(2, 32, 99));
         String uri = save(earlier, "earlier.zip");
         Path output = temp.resolve("run");
         TrainingSettings settings = EquivalenceITCase.settings(data, output, 2, 4, "--epochs", "1", "--lr", "1e-30",
@@ -36,7 +36,7 @@ class InitWeightsITCase {
 
         float[] want = earlier.params().toFloatVector();
         float[] got = EquivalenceITCase.model(output).params().toFloatVector();
-        assertNotEquals(fresh(Networks.smallCnn(2, 32, settings.seed(), 0.05, 0.9)).params(), earlier.params(),
+        assertNotEquals(fresh(Networks.smallCnn(2, 32, settings.seed())).params(), earlier.params(),
                 "without --init-weights the run would start elsewhere");
         for (int i = 0; i < want.length; i++) {
             assertEquals(want[i], got[i], 1e-6, "parameter " + i);
@@ -50,14 +50,14 @@ class InitWeightsITCase {
     @Test
     void frozenStagesKeepTheLoadedWeightsOnEveryReplica() throws Exception {
         Path data = EquivalenceITCase.writeTwoClassImages(temp.resolve("data"), 8);
-        ComputationGraph earlier = fresh(Networks.resNet50(2, 32, 99, 0.05, 0.9));
+        ComputationGraph earlier = fresh(Networks.resNet50(2, 32, 99));
         Path output = temp.resolve("frozen");
         TrainingSettings settings = EquivalenceITCase.settings(data, output, 2, 4, "--epochs", "1", "--model", "resnet50",
                 "--init-weights", save(earlier, "resnet50.zip"), "--freeze", "layer3");
         TrainJob.train(TrainLocal.localEnvironment(null, settings), settings);
 
         ComputationGraph trained = EquivalenceITCase.model(output);
-        long trainedFrom = io.flinkddp.model.ParamLayout.of(trained, Networks.frozenVertices(trained, "layer3")).trainedFrom();
+        long trainedFrom = io.flinkddp.model.Dl4jDescription.layout(trained, Networks.frozenVertices(trained, "layer3")).trainedFrom();
         float[] want = earlier.params().toFloatVector();
         float[] got = trained.params().toFloatVector();
         for (int i = 0; i < trainedFrom; i++) {
@@ -75,7 +75,7 @@ class InitWeightsITCase {
     @Test
     void weightsOfAnotherNetworkStopTheRunWithOneLine() throws Exception {
         Path data = EquivalenceITCase.writeTwoClassImages(temp.resolve("data"), 8);
-        String uri = save(fresh(Networks.resNet(new int[] {1}, 2, 32, 1, 0.05, 0.9)), "resnet.zip");
+        String uri = save(fresh(Networks.resNet(new int[] {1}, 2, 32, 1)), "resnet.zip");
         JobRunner run = JobRunner.run("--data", data.toUri().toString(), "--output", temp.resolve("refused").toUri().toString(),
                 "--slots", "2", "--batch-size", "4", "--epochs", "1", "--crop", "32", "--model", "cnn-small", "--init-weights", uri);
         assertEquals(2, run.exitCode(), run.err());

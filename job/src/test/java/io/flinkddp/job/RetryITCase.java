@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.flinkddp.output.RunOutputs;
+import io.flinkddp.config.RunFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -34,25 +34,25 @@ class RetryITCase {
         assertEquals(0, first.exitCode(), first.err());
         assertTrue(first.out().contains("done: outputs in"), first.out());
 
-        Path success = output.resolve(RunOutputs.SUCCESS);
+        Path success = output.resolve(RunFiles.SUCCESS);
         assertTrue(Files.isRegularFile(success), "_SUCCESS written");
         assertEquals(0, Files.size(success), "_SUCCESS is empty");
-        assertFalse(Files.getLastModifiedTime(success).compareTo(Files.getLastModifiedTime(output.resolve(RunOutputs.SUMMARY))) < 0,
+        assertFalse(Files.getLastModifiedTime(success).compareTo(Files.getLastModifiedTime(output.resolve(RunFiles.SUMMARY))) < 0,
                 "_SUCCESS is written after summary.json");
 
-        FileTime model = Files.getLastModifiedTime(output.resolve(RunOutputs.MODEL));
+        FileTime model = Files.getLastModifiedTime(output.resolve(RunFiles.MODEL));
         JobRunner retry = JobRunner.run(args(data, output, "0.05"));
         assertEquals(0, retry.exitCode(), retry.err());
         assertTrue(retry.out().startsWith("already done: outputs in " + output.toUri()) && retry.out().contains("nothing to do"),
                 retry.out());
         assertEquals(1, retry.out().lines().count(), retry.out());
-        assertEquals(model, Files.getLastModifiedTime(output.resolve(RunOutputs.MODEL)), "no new training");
+        assertEquals(model, Files.getLastModifiedTime(output.resolve(RunFiles.MODEL)), "no new training");
         assertTrue(retry.seconds() < first.seconds(), "the retry took " + retry.seconds() + " s, the run " + first.seconds() + " s");
 
         JobRunner other = JobRunner.run(args(data, output, "0.1"));
         assertEquals(2, other.exitCode(), other.out() + other.err());
         assertTrue(other.err().contains("--lr 0.05") && other.err().contains("--lr 0.1"), other.err());
-        assertEquals(model, Files.getLastModifiedTime(output.resolve(RunOutputs.MODEL)));
+        assertEquals(model, Files.getLastModifiedTime(output.resolve(RunFiles.MODEL)));
     }
 
     private static String[] args(Path data, Path output, String lr) {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.flinkddp.output.RunOutputs;
+import io.flinkddp.config.RunFiles;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ class WriterITCase {
         writeWriter(output, ended.pid());
         JobRunner run = JobRunner.run(args(data, output));
         assertEquals(0, run.exitCode(), run.err());
-        assertTrue(Files.isRegularFile(output.resolve(RunOutputs.SUCCESS)), "_SUCCESS written");
+        assertTrue(Files.isRegularFile(output.resolve(RunFiles.SUCCESS)), "_SUCCESS written");
         JsonNode writer = JSON.readTree(output.resolve(RunWriter.FILE).toFile());
         assertEquals(ProcessHandle.current().pid(), writer.path("pid").asLong(), "the run recorded itself, and the record stays");
         assertEquals(RunWriter.nextJobId(output.toUri().toString(), OTHER_JOB).toHexString(), writer.path("jobId").asText(),
@@ -49,13 +49,13 @@ class WriterITCase {
         // A live writer that finishes the run while the command waits: the command ends as a retry of a finished run.
         Path model = output.resolve("model.zip");
         FileTime trained = Files.getLastModifiedTime(model);
-        Files.delete(output.resolve(RunOutputs.SUCCESS));
+        Files.delete(output.resolve(RunFiles.SUCCESS));
         Process finishing = new ProcessBuilder("sleep", "3").start();
         writeWriter(output, finishing.pid());
         Thread finish = new Thread(() -> {
             try {
                 Thread.sleep(1500);
-                Files.writeString(output.resolve(RunOutputs.SUCCESS), "");
+                Files.writeString(output.resolve(RunFiles.SUCCESS), "");
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -72,7 +72,7 @@ class WriterITCase {
         assertEquals(trained, Files.getLastModifiedTime(model), "nothing trained");
 
         // A live writer that dies without finishing the run: the command reports it.
-        Files.delete(output.resolve(RunOutputs.SUCCESS));
+        Files.delete(output.resolve(RunFiles.SUCCESS));
         Process dying = new ProcessBuilder("sleep", "2").start();
         writeWriter(output, dying.pid());
         JobRunner failed = JobRunner.run(args(data, output));

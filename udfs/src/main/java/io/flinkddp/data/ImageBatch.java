@@ -1,12 +1,11 @@
 package io.flinkddp.data;
 
 import java.util.List;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Turns compact decoded images (uint8, height x width x RGB) into a network input: NCHW floats
- * normalised with the ImageNet mean and standard deviation, as torchvision's {@code Normalize}.
+ * normalised with the ImageNet mean and standard deviation, as torchvision's {@code Normalize}. Plain
+ * arrays, no ND4J: engines wrap them as they need.
  */
 public final class ImageBatch {
 
@@ -26,7 +25,8 @@ public final class ImageBatch {
         return STD.clone();
     }
 
-    public static INDArray features(List<byte[]> images, int side) {
+    /** The images as [n, 3, side, side] floats in c order, normalised. */
+    public static float[] normalised(List<byte[]> images, int side) {
         int plane = side * side;
         float[] values = new float[images.size() * 3 * plane];
         float[] scale = new float[3];
@@ -47,14 +47,15 @@ public final class ImageBatch {
                 }
             }
         }
-        return Nd4j.create(values, new long[] {images.size(), 3, side, side}, 'c');
+        return values;
     }
 
-    public static INDArray oneHot(int[] labels, int numClasses) {
+    /** [n, numClasses] in c order: 1 at each image's class, else 0. */
+    public static float[] oneHot(int[] labels, int numClasses) {
         float[] values = new float[labels.length * numClasses];
         for (int i = 0; i < labels.length; i++) {
             values[i * numClasses + labels[i]] = 1f;
         }
-        return Nd4j.create(values, new long[] {labels.length, numClasses}, 'c');
+        return values;
     }
 }

@@ -1,10 +1,10 @@
 package io.flinkddp.data;
 
-import io.flinkddp.functions.ListImages;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.Path;
 
@@ -36,7 +36,7 @@ public record ImageTree(List<String> folders, List<String> images) {
             }
             if (entry.isDir()) {
                 folders.add(name);
-            } else if (ListImages.isImageName(name)) {
+            } else if (isImageName(name)) {
                 images.add(name);
             }
         }
@@ -46,5 +46,11 @@ public record ImageTree(List<String> folders, List<String> images) {
         folders.sort(null);
         images.sort(null);
         return new ImageTree(List.copyOf(folders), List.copyOf(images));
+    }
+
+    /** Whether a file name is one of the image kinds listed (.jpg, .jpeg, .png, any case). */
+    public static boolean isImageName(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        return lower.endsWith(".jpg") || lower.endsWith(".jpeg") || lower.endsWith(".png");
     }
 }

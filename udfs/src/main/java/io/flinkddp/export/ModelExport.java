@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flinkddp.config.ExportOptions;
 import io.flinkddp.config.ExportSettings;
 import io.flinkddp.config.InvalidSettingsException;
+import io.flinkddp.config.RunFiles;
 import io.flinkddp.data.ImageBatch;
 import io.flinkddp.model.Networks;
 import io.flinkddp.model.weights.ModelFile;
@@ -41,7 +42,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  */
 public final class ModelExport {
 
-    public static final String LABELS = RunOutputs.LABELS;
+    public static final String LABELS = RunFiles.LABELS;
     public static final String PREPROCESSING = "preprocessing.json";
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -139,7 +140,7 @@ public final class ModelExport {
 
     /** The same network built fresh: a model of another architecture differs in an entry's name or shape. */
     private static void requireResNet50(ComputationGraph net, int classes, String uri) {
-        ComputationGraph reference = new ComputationGraph(Networks.resNet50(classes, ModelInfo.TORCHVISION_CROP, 0, 0.01, 0.9));
+        ComputationGraph reference = new ComputationGraph(Networks.resNet50(classes, ModelInfo.TORCHVISION_CROP, 0));
         reference.init();
         Map<String, TorchTensor> want = TorchWeights.stateDict(reference);
         Map<String, TorchTensor> got;

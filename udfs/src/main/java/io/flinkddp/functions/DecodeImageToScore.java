@@ -1,41 +1,22 @@
 package io.flinkddp.functions;
 
-import io.flinkddp.data.ImageFiles;
 import io.flinkddp.data.ImageRef;
 import io.flinkddp.score.ImageToScore;
-import java.io.IOException;
-import java.util.Optional;
-import org.apache.flink.api.common.accumulators.LongCounter;
-import org.apache.flink.api.common.functions.RichFlatMapFunction;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.util.Collector;
 
-/**
- * decode-images of predict and evaluate: training's decoding ({@link ImageFiles}) of a listed image,
- * keeping its path. An image that cannot be decoded is logged, counted ({@value Names#IMAGES_SKIPPED})
- * and dropped, as in training.
- */
-public class DecodeImageToScore extends RichFlatMapFunction<ImageRef, ImageToScore> {
-
-    private final ImageFiles files;
-    private transient LongCounter skipped;
+/** decode-images of predict and evaluate: a listed image decoded as training decodes ({@link DecodeFunction}), keeping its path and label. */
+public class DecodeImageToScore extends DecodeFunction<ImageRef, ImageToScore> {
 
     public DecodeImageToScore(String root, int resizePixels, int cropPixels) {
-        this.files = new ImageFiles(root, resizePixels, cropPixels);
+        super(root, resizePixels, cropPixels);
     }
 
     @Override
-    public void open(Configuration parameters) {
-        skipped = getRuntimeContext().getLongCounter(Names.IMAGES_SKIPPED);
+    String relativePath(ImageRef image) {
+        return image.relativePath;
     }
 
     @Override
-    public void flatMap(ImageRef image, Collector<ImageToScore> out) throws IOException {
-        Optional<byte[]> pixels = files.decode(image.relativePath);
-        if (pixels.isPresent()) {
-            out.collect(new ImageToScore(image.relativePath, image.label, pixels.get()));
-        } else {
-            skipped.add(1);
-        }
+    ImageToScore decoded(ImageRef image, byte[] pixels) {
+        return new ImageToScore(image.relativePath, image.label, pixels);
     }
 }

@@ -2,8 +2,8 @@ package io.flinkddp.functions;
 
 import io.flinkddp.data.ClassFolder;
 import io.flinkddp.data.ImageRef;
+import io.flinkddp.data.ImageTree;
 import java.io.IOException;
-import java.util.Locale;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.RichFlatMapFunction;
 import org.apache.flink.configuration.Configuration;
@@ -57,7 +57,7 @@ public class ListImages extends RichFlatMapFunction<ClassFolder, ImageRef> {
                 ignored.add(1);
             } else if (entry.isDir()) {
                 images += list(fs, entry.getPath(), child, label, out);
-            } else if (isImageName(name)) {
+            } else if (ImageTree.isImageName(name)) {
                 out.collect(new ImageRef(child, label));
                 images++;
             } else {
@@ -65,10 +65,5 @@ public class ListImages extends RichFlatMapFunction<ClassFolder, ImageRef> {
             }
         }
         return images;
-    }
-
-    public static boolean isImageName(String name) {
-        String lower = name.toLowerCase(Locale.ROOT);
-        return lower.endsWith(".jpg") || lower.endsWith(".jpeg") || lower.endsWith(".png");
     }
 }

@@ -1,6 +1,8 @@
 package io.flinkddp.functions;
 
 import io.flinkddp.config.ScoringSettings;
+import io.flinkddp.model.Engines;
+import io.flinkddp.model.ReplicaEngine;
 import io.flinkddp.model.weights.ModelFile;
 import io.flinkddp.score.ImageToScore;
 import io.flinkddp.score.ScoredImage;
@@ -12,9 +14,9 @@ import org.apache.flink.util.Collector;
 
 /**
  * score-images (parallelism {@code --slots}): one model replica per subtask, loaded from
- * {@code --model} when the partition starts and dropped when it ends, scores its images in batches of
- * {@code --batch-size} in inference mode ({@link Scorer}) and emits each image's top {@code k}. Keeps
- * nothing between jobs; the replica lives for one call of mapPartition.
+ * {@code --model} into an engine ({@link Engines#forScoring}) at the partition's first image and closed
+ * when it ends, scores its images in batches of {@code --batch-size} in inference mode ({@link Scorer})
+ * and emits each image's top {@code k}. Keeps nothing between calls; the engine lives for one call of mapPartition.
  */
 public class ScoreImages extends RichMapPartitionFunction<ImageToScore, ScoredImage> {
 
@@ -28,20 +30,28 @@ public class ScoreImages extends RichMapPartitionFunction<ImageToScore, ScoredIm
 
     @Override
     public void mapPartition(Iterable<ImageToScore> images, Collector<ScoredImage> out) {
-        Scorer scorer = null;
-        List<ImageToScore> batch = new ArrayList<>(settings.batchSizePerSlot());
-        for (ImageToScore image : images) {
-            if (scorer == null) {
-                scorer = new Scorer(ModelFile.load(settings.modelUri(), settings.cropPixels()), settings.cropPixels(), k);
+        ReplicaEngine engine = null;
+        try {
+            Scorer scorer = null;
+            List<ImageToScore> batch = new ArrayList<>(settings.batchSizePerSlot());
+            for (ImageToScore image : images) {
+                if (scorer == null) {
+                    engine = Engines.forScoring(ModelFile.load(settings.modelUri(), settings.cropPixels()), settings.cropPixels());
+                    scorer = new Scorer(engine, k);
+                }
+                batch.add(image);
+                if (batch.size() == settings.batchSizePerSlot()) {
+                    scorer.score(batch).forEach(out::collect);
+                    batch.clear();
+                }
             }
-            batch.add(image);
-            if (batch.size() == settings.batchSizePerSlot()) {
+            if (!batch.isEmpty()) {
                 scorer.score(batch).forEach(out::collect);
-                batch.clear();
             }
-        }
-        if (!batch.isEmpty()) {
-            scorer.score(batch).forEach(out::collect);
+        } finally {
+            if (engine != null) {
+                engine.close();
+            }
         }
     }
 }

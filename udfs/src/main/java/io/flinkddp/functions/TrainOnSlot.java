@@ -4,17 +4,16 @@ import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.data.ClassLabels;
 import io.flinkddp.data.DecodedImage;
 import io.flinkddp.data.ListingSummary;
-import io.flinkddp.model.DeviceBinding;
-import io.flinkddp.model.DeviceClaim;
 import io.flinkddp.model.DeviceClaims;
+import io.flinkddp.model.Engines;
 import io.flinkddp.model.GpuResources;
-import io.flinkddp.model.Networks;
+import io.flinkddp.model.SlotEngine;
 import io.flinkddp.model.weights.InitialWeights;
 import io.flinkddp.output.Checkpoints;
+import io.flinkddp.session.SlotSession;
 import io.flinkddp.train.GradientChunk;
 import io.flinkddp.train.RoundReport;
 import io.flinkddp.train.RoundReportAggregator;
-import io.flinkddp.train.SlotSession;
 import io.flinkddp.train.TrainingProgress;
 import io.flinkddp.train.TrainingState;
 import java.util.Optional;
@@ -23,7 +22,6 @@ import org.apache.flink.api.common.functions.RichMapPartitionFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.util.Collector;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
  * train-round: one GPU slot of the bulk iteration. Input: the slot's shard of decoded images (a
@@ -31,21 +29,21 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * the listing ({@value Names#LISTING_SUMMARY}) and the checkpoint to resume from ({@value Names#RESUME_FROM});
  * output: this round's chunks. Each round's work is {@link SlotSession#round}.
  *
- * <p>State kept across rounds (ALL_ROUND): the {@link SlotSession} in {@link #session} (the model
- * replica, its momentum buffer, the LR scheduler, the metrics history and the shard's decoded images)
- * and the device claim. Flink creates this function once per subtask and calls it every superstep, so
- * the fields survive. Both are created in the first superstep, the only one that reads the shard input
+ * <p>State kept across rounds (ALL_ROUND): the {@link SlotSession} in {@link #session} (the slot's engine
+ * with the model replica, its momentum and sums, and its device claim; the LR scheduler, the metrics
+ * history and the shard's decoded images). Flink creates this function once per subtask and calls it
+ * every superstep, so the field survives. It is created in the first superstep, the only one that reads the shard input
  * (later supersteps leave Flink's cached copy unread), restored from the checkpoint choose-checkpoint
  * picked, if any; a fresh start loads {@code --init-weights} into the replica first ({@link InitialWeights}).
- * They are released when training finishes, and also when an attempt fails or is cancelled: Flink calls
+ * It is released when training finishes, and also when an attempt fails or is cancelled: Flink calls
  * {@link #close} after a superstep that threw, and the job's class-loader release hook covers a cancel
  * between supersteps. Flink restarts a job in the same TaskManager JVM, so nothing
  * of a failed attempt may stay claimed.
  *
- * <p>Device: before creating the replica, the subtask claims the least-used accelerator of its host
- * ({@link DeviceClaims}), so the slots of a multi-GPU TaskManager each get their own GPU: among the
- * GPUs Flink's external resource {@code gpu} gives the TaskManager, if configured ({@link GpuResources}),
- * else among those ND4J shows. With nd4j-native every slot uses the CPU.
+ * <p>Engine and device: {@link Engines#forTraining} claims the least-used accelerator of the host
+ * ({@link DeviceClaims}) among the GPUs Flink's external resource {@code gpu} gives the TaskManager, if
+ * configured ({@link GpuResources}), builds the network and picks the slot's engine; this function does
+ * not change when an engine is added.
  */
 public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, GradientChunk> {
 
@@ -56,7 +54,6 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
     private final ClassLabels classes;
     private final long startMillis;
     private transient SlotSession session;
-    private transient DeviceClaim device;
     private transient TrainingProgress progress;
     private transient boolean roundCompleted;
 
@@ -111,14 +108,14 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
                 .findFirst().map(Checkpoints::load);
         getRuntimeContext().registerUserCodeClassLoaderReleaseHookIfAbsent(
                 "flink-ddp-train-round-" + slot + "-" + getRuntimeContext().getTaskInfo().getAttemptNumber(), this::release);
-        // the TaskManager's GPUs from Flink's external resources when configured, else what ND4J shows
-        device = DeviceBinding.claimForCurrentThread(GpuResources.indices(
-                getRuntimeContext().getExternalResourceInfos(GpuResources.RESOURCE)));
-        ComputationGraph net = Networks.build(settings, classes.numClasses());
-        if (resumeFrom.isEmpty()) {
-            settings.initWeights().ifPresent(uri -> InitialWeights.load(uri, net));
+        SlotEngine engine = Engines.forTraining(settings, classes.numClasses(),
+                GpuResources.indices(getRuntimeContext().getExternalResourceInfos(GpuResources.RESOURCE)), resumeFrom.isEmpty());
+        try {
+            session = new SlotSession(settings, slot, classes, listing, startMillis, engine, shard, resumeFrom, progress);
+        } catch (RuntimeException | Error e) {
+            engine.close();
+            throw e;
         }
-        session = new SlotSession(settings, slot, classes, listing, startMillis, net, shard, resumeFrom, progress);
     }
 
     /** After a superstep that threw (or was cancelled), Flink still closes the function: release what the attempt holds. */
@@ -129,7 +126,7 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
         }
     }
 
-    /** Frees the session's spill file and the device claim; safe to call more than once and from the release hook. */
+    /** Frees the session's spill file, engine and device claim; safe to call more than once and from the release hook. */
     private synchronized void release() {
         try {
             if (session != null) {
@@ -137,10 +134,6 @@ public class TrainOnSlot extends RichMapPartitionFunction<DecodedImage, Gradient
             }
         } finally {
             session = null;
-            if (device != null) {
-                device.close();
-                device = null;
-            }
         }
     }
 }

@@ -1,10 +1,11 @@
 package io.flinkddp.functions;
 
+import io.flinkddp.config.RunFiles;
 import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.data.ClassLabels;
 import io.flinkddp.data.ListingSummary;
+import io.flinkddp.model.Dl4jDescription;
 import io.flinkddp.model.Networks;
-import io.flinkddp.model.ParamLayout;
 import io.flinkddp.output.RunOutputs;
 import io.flinkddp.output.RunSummary;
 import java.util.ArrayList;
@@ -30,10 +31,10 @@ public class WriteDryRunSummary implements MapPartitionFunction<ListingSummary, 
         List<ListingSummary> all = new ArrayList<>();
         summaries.forEach(all::add);
         ListingSummary listing = ListingSummary.only(all, settings.data(), classes);
-        long trainable = ParamLayout.of(Networks.build(settings, classes.numClasses())).trainableParams();
+        long trainable = Dl4jDescription.layout(Networks.build(settings, classes.numClasses())).trainableParams();
         RunOutputs outputs = new RunOutputs(settings.output());
         outputs.writeLabels(classes);
-        outputs.writeLast(RunOutputs.SUMMARY, RunSummary.of(settings, classes, listing, null, null, trainable, List.of(), List.of(), startMillis));
+        outputs.writeLast(RunFiles.SUMMARY, RunSummary.of(settings, classes, listing, null, null, trainable, List.of(), List.of(), startMillis));
         out.collect(listing);
     }
 }

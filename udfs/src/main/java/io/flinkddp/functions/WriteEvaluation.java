@@ -1,5 +1,6 @@
 package io.flinkddp.functions;
 
+import io.flinkddp.config.RunFiles;
 import io.flinkddp.config.ScoringSettings;
 import io.flinkddp.output.ConfusionPicture;
 import io.flinkddp.output.RunOutputs;
@@ -34,12 +35,12 @@ public class WriteEvaluation extends RichMapPartitionFunction<ScoredImage, Long>
         Evaluation evaluation = new Evaluation(model.classNames());
         images.forEach(evaluation::add);
         RunOutputs outputs = new RunOutputs(settings.output());
-        outputs.writeAtomically(RunOutputs.CONFUSION, stream -> stream.write(evaluation.confusionCsv().getBytes(StandardCharsets.UTF_8)));
+        outputs.writeAtomically(RunFiles.CONFUSION, stream -> stream.write(evaluation.confusionCsv().getBytes(StandardCharsets.UTF_8)));
         ConfusionPicture.png(evaluation, model.classNames()).ifPresent(png -> outputs.writeAtomically(ConfusionPicture.FILE, stream -> stream.write(png)));
         long found = ScoringSummary.total(getRuntimeContext().getBroadcastVariable(Names.IMAGES_LISTED));
         Map<String, Object> report = ScoringSummary.of(settings, model, found, evaluation.images(), startMillis);
         report.putAll(evaluation.metrics());
-        outputs.writeLast(RunOutputs.EVALUATION, report);
+        outputs.writeLast(RunFiles.EVALUATION, report);
         out.collect(evaluation.images());
     }
 }

@@ -1,5 +1,6 @@
 package io.flinkddp.functions;
 
+import io.flinkddp.config.RunFiles;
 import io.flinkddp.config.ScoringSettings;
 import io.flinkddp.output.RunOutputs;
 import io.flinkddp.score.ModelInfo;
@@ -32,14 +33,14 @@ public class WritePredictions extends RichMapPartitionFunction<ScoredImage, Long
     public void mapPartition(Iterable<ScoredImage> images, Collector<Long> out) {
         RunOutputs outputs = new RunOutputs(settings.output());
         long[] lines = {0};
-        outputs.writeAtomically(RunOutputs.PREDICTIONS, stream -> {
+        outputs.writeAtomically(RunFiles.PREDICTIONS, stream -> {
             for (ScoredImage image : images) {
                 stream.write((PredictionLine.of(image, model.classNames()) + "\n").getBytes(StandardCharsets.UTF_8));
                 lines[0]++;
             }
         });
         long found = ScoringSummary.total(getRuntimeContext().getBroadcastVariable(Names.IMAGES_LISTED));
-        outputs.writeLast(RunOutputs.SUMMARY, ScoringSummary.of(settings, model, found, lines[0], startMillis));
+        outputs.writeLast(RunFiles.SUMMARY, ScoringSummary.of(settings, model, found, lines[0], startMillis));
         out.collect(lines[0]);
     }
 }

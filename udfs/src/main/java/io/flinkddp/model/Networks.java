@@ -26,7 +26,7 @@ import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
@@ -39,8 +39,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * log10 of the standard deviation, which lags far behind early in training). Its
  * trainable parameter count equals torchvision's: 25,557,032 at 1000 classes, 23,528,522 at 10.
  *
- * <p>The configured updater only matters to someone who restores model.zip and calls {@code fit()}:
- * the job applies its own SGD step ({@link Replica}). Nesterov momentum is the nearest DL4J built-in.
+ * <p>model.zip states no updater ({@code NoOp}) and no learning rate: the job applies its own SGD step
+ * ({@link ReplicaEngine#sgdStep}) with the schedule's rates, which the run's summary.json records.
  */
 public final class Networks {
 
@@ -58,8 +58,8 @@ public final class Networks {
     /** The network named by {@code settings.model()}, initialised from {@code settings.seed()}. */
     public static ComputationGraph build(TrainingSettings settings, int numClasses) {
         ComputationGraphConfiguration conf = TrainingSettings.CNN_SMALL.equals(settings.model())
-                ? smallCnn(numClasses, settings.cropPixels(), settings.seed(), settings.learningRate(), settings.momentum())
-                : resNet50(numClasses, settings.cropPixels(), settings.seed(), settings.learningRate(), settings.momentum());
+                ? smallCnn(numClasses, settings.cropPixels(), settings.seed())
+                : resNet50(numClasses, settings.cropPixels(), settings.seed());
         ComputationGraph net = new ComputationGraph(conf);
         net.init();
         return net;
@@ -89,13 +89,13 @@ public final class Networks {
         return frozen;
     }
 
-    public static ComputationGraphConfiguration resNet50(int numClasses, int imageSize, long seed, double lr, double momentum) {
-        return resNet(RESNET50_BLOCKS, numClasses, imageSize, seed, lr, momentum);
+    public static ComputationGraphConfiguration resNet50(int numClasses, int imageSize, long seed) {
+        return resNet(RESNET50_BLOCKS, numClasses, imageSize, seed);
     }
 
     /** ResNet50's layers with {@code blocks[s]} bottlenecks in stage s (ResNet50 has 3, 4, 6, 3); shallower ones test the kernels. */
-    public static ComputationGraphConfiguration resNet(int[] blocks, int numClasses, int imageSize, long seed, double lr, double momentum) {
-        GraphBuilder graph = base(seed, lr, momentum)
+    public static ComputationGraphConfiguration resNet(int[] blocks, int numClasses, int imageSize, long seed) {
+        GraphBuilder graph = base(seed)
                 .addInputs(INPUT)
                 .setInputTypes(InputType.convolutional(imageSize, imageSize, 3));
         graph.addLayer("conv1", conv(7, 2, 3, 64), INPUT);
@@ -117,8 +117,8 @@ public final class Networks {
     }
 
     /** A three-convolution CNN without batch norm, for fast tests and smoke runs of the training mechanics. */
-    public static ComputationGraphConfiguration smallCnn(int numClasses, int imageSize, long seed, double lr, double momentum) {
-        GraphBuilder graph = base(seed, lr, momentum)
+    public static ComputationGraphConfiguration smallCnn(int numClasses, int imageSize, long seed) {
+        GraphBuilder graph = base(seed)
                 .addInputs(INPUT)
                 .setInputTypes(InputType.convolutional(imageSize, imageSize, 3));
         String previous = INPUT;
@@ -138,11 +138,11 @@ public final class Networks {
         return graph.setOutputs(OUTPUT).build();
     }
 
-    private static GraphBuilder base(long seed, double lr, double momentum) {
+    private static GraphBuilder base(long seed) {
         return new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
-                .updater(new Nesterovs(lr, momentum))
+                .updater(new NoOp())
                 .weightInit(WeightInit.RELU)
                 .convolutionMode(ConvolutionMode.Truncate)
                 .trainingWorkspaceMode(WorkspaceMode.ENABLED)

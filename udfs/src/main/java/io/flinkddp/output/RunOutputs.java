@@ -2,6 +2,7 @@ package io.flinkddp.output;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.flinkddp.config.RunFiles;
 import io.flinkddp.data.ClassLabels;
 import io.flinkddp.train.EpochMetrics;
 import java.io.IOException;
@@ -25,14 +26,6 @@ import org.deeplearning4j.util.ModelSerializer;
  */
 public final class RunOutputs {
 
-    public static final String MODEL = "model.zip";
-    public static final String LABELS = "labels.txt";
-    public static final String METRICS = "metrics.jsonl";
-    public static final String SUMMARY = "summary.json";
-    public static final String PREDICTIONS = "predictions.jsonl";
-    public static final String EVALUATION = "evaluation.json";
-    public static final String CONFUSION = "confusion.csv";
-    public static final String SUCCESS = "_SUCCESS";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper JSON_LINE = new ObjectMapper();
@@ -46,7 +39,7 @@ public final class RunOutputs {
     /** {@code labels.txt}: "label TAB folder" per class folder, by label ({@link ClassLabels#labelLines}). */
     public void writeLabels(ClassLabels classes) {
         String text = classes.labelLines();
-        writeAtomically(LABELS, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+        writeAtomically(RunFiles.LABELS, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     public void writeMetrics(List<EpochMetrics> history) {
@@ -54,15 +47,15 @@ public final class RunOutputs {
         for (EpochMetrics metrics : history) {
             text.append(toJsonLine(metrics.asJson())).append('\n');
         }
-        writeAtomically(METRICS, out -> out.write(text.toString().getBytes(StandardCharsets.UTF_8)));
+        writeAtomically(RunFiles.METRICS, out -> out.write(text.toString().getBytes(StandardCharsets.UTF_8)));
     }
 
     public void writeModel(ComputationGraph net) {
-        writeAtomically(MODEL, out -> ModelSerializer.writeModel(net, out, false));
+        writeAtomically(RunFiles.MODEL, out -> ModelSerializer.writeModel(net, out, false));
     }
 
     public void writeSummary(Map<String, Object> summary) {
-        writeJson(SUMMARY, summary);
+        writeJson(RunFiles.SUMMARY, summary);
     }
 
     /** Writes {@code value} as indented JSON to {@code name}, atomically. */
@@ -76,7 +69,7 @@ public final class RunOutputs {
      */
     public void writeLast(String name, Object value) {
         writeJson(name, value);
-        writeAtomically(SUCCESS, out -> { });
+        writeAtomically(RunFiles.SUCCESS, out -> { });
     }
 
     /**
@@ -84,7 +77,7 @@ public final class RunOutputs {
      * unfinished again (it goes on training).
      */
     public void reopen() {
-        for (String name : List.of(SUCCESS, SUMMARY)) {
+        for (String name : List.of(RunFiles.SUCCESS, RunFiles.SUMMARY)) {
             Path file = new Path(directory, name);
             try {
                 file.getFileSystem().delete(file, false);
@@ -96,7 +89,7 @@ public final class RunOutputs {
 
     /** True when the directory already holds a finished run (its summary.json). */
     public boolean holdsFinishedRun() {
-        return holds(SUMMARY);
+        return holds(RunFiles.SUMMARY);
     }
 
     /** True when the directory holds a file {@code name}. */

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flinkddp.config.CommonOptions;
 import io.flinkddp.config.InvalidSettingsException;
+import io.flinkddp.config.RunFiles;
 import io.flinkddp.config.ScoringOptions;
-import io.flinkddp.output.RunOutputs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -39,19 +39,19 @@ public record ModelInfo(List<String> classNames, int resizePixels, int cropPixel
         boolean torchvision = !model.getName().endsWith(".zip");
         int resize = TORCHVISION_RESIZE;
         int crop = TORCHVISION_CROP;
-        Optional<String> summary = torchvision ? Optional.empty() : text(new Path(folder, RunOutputs.SUMMARY));
+        Optional<String> summary = torchvision ? Optional.empty() : text(new Path(folder, RunFiles.SUMMARY));
         if (summary.isPresent()) {
             try {
                 JsonNode settings = new ObjectMapper().readTree(summary.get()).path("settings");
                 crop = settings.path(CommonOptions.CROP.name()).asInt(TORCHVISION_CROP);
                 resize = settings.path(CommonOptions.RESIZE.name()).asInt(CommonOptions.resolveAutoResize(CommonOptions.AUTO, crop));
             } catch (IOException e) {
-                throw new InvalidSettingsException("--" + ScoringOptions.MODEL.name() + " " + modelUri + ": its " + RunOutputs.SUMMARY
+                throw new InvalidSettingsException("--" + ScoringOptions.MODEL.name() + " " + modelUri + ": its " + RunFiles.SUMMARY
                         + " is not JSON: " + e.getMessage());
             }
         } else if (!torchvision) {
             LOG.warn("{} has no {} beside it: resize {} and crop {} unless --resize and --crop say otherwise", modelUri,
-                    RunOutputs.SUMMARY, resize, crop);
+                    RunFiles.SUMMARY, resize, crop);
         }
         List<String> names;
         String source;
@@ -60,7 +60,7 @@ public record ModelInfo(List<String> classNames, int resizePixels, int cropPixel
             names = ClassNames.parse(text(new Path(classNamesUri.get()))
                     .orElseThrow(() -> new InvalidSettingsException(source + ": no such file")), source, classCount);
         } else {
-            Path labels = new Path(folder, RunOutputs.LABELS);
+            Path labels = new Path(folder, RunFiles.LABELS);
             source = labels.toString();
             Optional<String> labelsText = torchvision ? Optional.empty() : text(labels);
             names = labelsText.map(t -> ClassNames.parse(t, source, classCount)).orElseGet(() -> ClassNames.indices(classCount));

@@ -1,37 +1,30 @@
 package io.flinkddp.score;
 
-import io.flinkddp.data.ImageBatch;
-import io.flinkddp.model.kernels.NativeGraph;
+import io.flinkddp.model.ReplicaEngine;
 import java.util.ArrayList;
 import java.util.List;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
  * Scores batches of decoded images with one model replica in inference mode (batch norm with its
- * running statistics, as PyTorch's eval()), on the native kernels ({@link NativeGraph#logits}). In:
- * images of the crop side, normalised as training's batches ({@link ImageBatch}). Out: per image the
- * top k classes by softmax probability and, for a labelled image, its loss and the rank of its true
- * class, from the float logits in double precision. Keeps the network and its native plan.
+ * running statistics, as PyTorch's eval()) on a {@link ReplicaEngine}. In: images of the engine's crop
+ * side, as training's batches. Out: per image the top k classes by softmax probability and, for a
+ * labelled image, its loss and the rank of its true class, from the float logits in double precision.
+ * Uses the engine; whoever made it closes it.
  */
 public final class Scorer {
 
-    private final NativeGraph graph;
-    private final int cropPixels;
+    private final ReplicaEngine engine;
     private final int k;
 
-    public Scorer(ComputationGraph net, int cropPixels, int k) {
-        if (net.getFlattenedGradients() == null) {
-            net.initGradientsView();  // NativeGraph's plan binds every layer's gradient view, unused in inference
-        }
-        this.graph = new NativeGraph(net);
-        this.cropPixels = cropPixels;
+    public Scorer(ReplicaEngine engine, int k) {
+        this.engine = engine;
         this.k = k;
     }
 
     public List<ScoredImage> score(List<ImageToScore> batch) {
         List<byte[]> pixels = new ArrayList<>(batch.size());
         batch.forEach(image -> pixels.add(image.pixels));
-        float[][] logits = graph.logits(ImageBatch.features(pixels, cropPixels)).toFloatMatrix();
+        float[][] logits = engine.logits(pixels);
         List<ScoredImage> scored = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             scored.add(score(batch.get(i), logits[i]));

@@ -1,6 +1,7 @@
 package io.flinkddp.train;
 
-import io.flinkddp.model.Replica;
+import io.flinkddp.model.EngineBuffer;
+import io.flinkddp.model.ReplicaEngine;
 import java.util.List;
 
 /**
@@ -8,7 +9,7 @@ import java.util.List;
  * minibatch (a sum over its images) and every replica takes one SGD step with the all-slot mean. With
  * {@code --accumulate A > 1} a slot's round is A micro-batches whose gradients it sums before sending:
  * exact SGD on A x batch images per slot in the memory of one micro-batch, batch-norm statistics
- * computed per micro-batch.
+ * computed per micro-batch. The accumulating sum lives in the sum buffer, free while a round computes.
  */
 public final class GradientAveraging implements UpdateRule {
 
@@ -29,28 +30,28 @@ public final class GradientAveraging implements UpdateRule {
     }
 
     @Override
-    public void beginRound(Replica replica) {
+    public void beginRound(ReplicaEngine engine) {
         if (microBatches > 1) {
-            replica.clearAccumulated();
+            engine.zero(EngineBuffer.SUM);
         }
     }
 
     @Override
-    public void afterMinibatch(Replica replica, long samples, double learningRate, double momentum) {
+    public void afterMinibatch(ReplicaEngine engine, long samples, double learningRate, double momentum) {
         if (microBatches > 1) {
-            replica.accumulateGradient();
+            engine.axpy(1, EngineBuffer.GRADIENT, EngineBuffer.SUM);
         }
     }
 
     @Override
-    public void endRound(Replica replica, long samples) {
+    public void endRound(ReplicaEngine engine, long samples) {
         if (microBatches > 1) {
-            replica.takeAccumulated();
+            engine.copy(EngineBuffer.SUM, EngineBuffer.GRADIENT);
         }
     }
 
     @Override
-    public void apply(Replica replica, long globalSamples, double learningRate, double momentum) {
-        replica.applyGradientSum(globalSamples, learningRate, momentum);
+    public void apply(ReplicaEngine engine, long globalSamples, double learningRate, double momentum) {
+        engine.sgdStep(EngineBuffer.SUM, globalSamples, learningRate, momentum);
     }
 }

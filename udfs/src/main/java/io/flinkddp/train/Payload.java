@@ -1,5 +1,7 @@
 package io.flinkddp.train;
 
+import io.flinkddp.model.EngineBuffer;
+
 /**
  * What the values of a {@link GradientChunk} are: a gradient summed over a slot's images (exact
  * gradient averaging), or, with local steps, a slot's parameter move or momentum buffer, each times its
@@ -16,8 +18,13 @@ public enum Payload {
         return ALL[ordinal];
     }
 
-    /** True for the payloads that live in the replica's gradient view (gradient, parameter move). */
-    public boolean inGradientView() {
-        return this != MOMENTUM;
+    /** The engine buffer a slot sends this payload from (the gradient buffer also carries a parameter move). */
+    public EngineBuffer source() {
+        return this == MOMENTUM ? EngineBuffer.MOMENTUM : EngineBuffer.GRADIENT;
+    }
+
+    /** The engine buffer the all-slot sum of this payload goes into. */
+    public EngineBuffer sum() {
+        return this == MOMENTUM ? EngineBuffer.MOMENTUM_SUM : EngineBuffer.SUM;
     }
 }

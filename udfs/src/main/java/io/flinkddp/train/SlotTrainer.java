@@ -3,12 +3,11 @@ package io.flinkddp.train;
 import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.data.InvalidDataException;
 import io.flinkddp.model.BatchStats;
-import io.flinkddp.model.Networks;
-import io.flinkddp.model.Replica;
+import io.flinkddp.model.EngineBuffer;
+import io.flinkddp.model.ReplicaEngine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
  * One slot's share of synchronous data-parallel training, one round at a time, without Flink.
@@ -31,14 +30,14 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * {@link #restore}d from one goes on with the next step: its first round evaluates the epoch if the
  * checkpoint's step ended one, then computes the next work.
  *
- * <p>Keeps: the replica (its frozen stages, {@code --freeze}, neither sent nor updated), the {@link TrainingShard}
- * (closed by {@link #close}), the ledger of epochs and the step counter.
+ * <p>Keeps: the slot's {@link ReplicaEngine} (its frozen stages, {@code --freeze}, neither sent nor updated; closed by
+ * whoever made it), the {@link TrainingShard} (closed by {@link #close}), the ledger of epochs and the step counter.
  */
 public final class SlotTrainer implements AutoCloseable {
 
     private final TrainingSettings settings;
     private final int slot;
-    private final Replica replica;
+    private final ReplicaEngine engine;
     private final TrainingShard shard;
     private final UpdateRule rule;
     private final ChunkLayout layout;
@@ -56,14 +55,15 @@ public final class SlotTrainer implements AutoCloseable {
     private long[] allImages = new long[2];
     private boolean finished;
 
-    public SlotTrainer(TrainingSettings settings, int slot, ComputationGraph net, TrainingShard shard, TrainingProgress progress) {
+    public SlotTrainer(TrainingSettings settings, int slot, ReplicaEngine engine, TrainingShard shard, TrainingProgress progress) {
         this.settings = settings;
         this.slot = slot;
-        this.replica = new Replica(net, Networks.frozenVertices(net, settings.freeze()));
+        this.engine = engine;
         this.shard = shard;
         this.progress = progress;
         this.rule = UpdateRule.of(settings.localSteps(), settings.accumulate());
-        this.layout = ChunkLayout.between(replica.layout().trainedFrom(), replica.numParams(), settings.gradientChunkFloats());
+        this.layout = ChunkLayout.between(engine.model().layout().trainedFrom(), engine.model().layout().numParams(),
+                settings.gradientChunkFloats());
         this.schedule = EpochSchedule.unknown(settings.epochs(), settings.batchSizePerSlot(), rule.minibatchesPerRound());
         this.ledger = new EpochLedger(settings, progress);
     }
@@ -73,7 +73,13 @@ public final class SlotTrainer implements AutoCloseable {
      * then goes on with the step after the checkpoint's last, in the same batch order.
      */
     public void restore(TrainingState state) {
-        replica.restore(state.parameters(), state.velocity());
+        long numParams = engine.model().layout().numParams();
+        if (state.parameters().length != numParams || state.velocity().length != numParams) {
+            throw new IllegalArgumentException("the checkpoint holds " + state.parameters().length + " parameters, this network has "
+                    + numParams + ": it was written for another model or class count");
+        }
+        engine.write(EngineBuffer.PARAMETERS, state.parameters());
+        engine.write(EngineBuffer.MOMENTUM, state.velocity());
         stepsApplied = state.stepsApplied();
         stepsRestored = state.stepsApplied();
         schedule = new EpochSchedule(state.roundsPerEpoch(), settings.epochs(), settings.batchSizePerSlot(),
@@ -145,7 +151,8 @@ public final class SlotTrainer implements AutoCloseable {
         ReduceLrOnPlateau scheduler = ledger.scheduler();
         return new TrainingState(stepsApplied, schedule.roundsPerEpoch(), allImages[0], allImages[1],
                 scheduler.learningRate(), scheduler.best(), scheduler.badEpochs(), ledger.epochTrain(), ledger.elapsedSeconds(),
-                ledger.history(), resumedFromSteps, replica.parameters(), replica.momentum());
+                ledger.history(), resumedFromSteps, engine.read(EngineBuffer.PARAMETERS),
+                engine.read(EngineBuffer.MOMENTUM));
     }
 
     /** The checkpoint this round took (slot 0 only), once; null if none is due. */
@@ -170,20 +177,20 @@ public final class SlotTrainer implements AutoCloseable {
             throw new IllegalStateException("expected " + expected + " chunks, received " + sums.size());
         }
         if (settings.slots() == 1) {
-            replica.takeOwnWorkAsSums();
+            rule.takeOwnWorkAsSums(engine);
         }
         for (GradientChunk chunk : sums) {
-            replica.putSum(chunk.payload, layout.offset(chunk.index), chunk.values);
+            engine.putIn(chunk.payload.sum(), layout.offset(chunk.index), chunk.values);
         }
-        rule.apply(replica, samples, ledger.learningRate(), settings.momentum());
+        rule.apply(engine, samples, ledger.learningRate(), settings.momentum());
         stepsApplied++;
     }
 
     private void evaluate(int epoch, RoundReport report) {
         lastEvaluatedEpoch = epoch;
         report.evaluatedEpoch = epoch;
-        report.validation = shard.scoreValidation(replica, settings.batchSizePerSlot());
-        report.fingerprint(replica.fingerprint());
+        report.validation = shard.scoreValidation(engine, settings.batchSizePerSlot());
+        report.fingerprint(engine.fingerprint());
         ledger.evaluated();
     }
 
@@ -198,26 +205,26 @@ public final class SlotTrainer implements AutoCloseable {
         }
         progress.epoch = epoch + 1;
         BatchStats roundStats = BatchStats.EMPTY;
-        rule.beginRound(replica);
+        rule.beginRound(engine);
         for (int k = 0; k < rule.minibatchesPerRound(); k++) {
             int[] window = schedule.window(step, k, shard.trainSize());
             if (window[0] >= window[1]) {
                 break;
             }
             TrainingShard.Minibatch batch = shard.train(epoch, window[0], window[1]);
-            BatchStats stats = replica.computeGradient(batch.features(), batch.oneHotLabels(),
-                    batch.labels());
+            BatchStats stats = engine.computeGradient(batch.pixels(), batch.labels());
             roundStats = roundStats.plus(stats);
-            rule.afterMinibatch(replica, stats.samples(), ledger.learningRate(), settings.momentum());
+            rule.afterMinibatch(engine, stats.samples(), ledger.learningRate(), settings.momentum());
         }
         if (roundStats.samples() == 0) {
             return;
         }
         report.roundTrain = roundStats;
         report.roundSamples = roundStats.samples();
-        rule.endRound(replica, roundStats.samples());
+        rule.endRound(engine, roundStats.samples());
         if (settings.slots() > 1) {
-            layout.emit(rule.sends(), replica::copy, settings.wirePrecision(), out);
+            layout.emit(rule.sends(), (payload, offset, values) -> engine.copyOut(payload.source(), offset, values),
+                    settings.wirePrecision(), out);
         }
     }
 
@@ -239,8 +246,8 @@ public final class SlotTrainer implements AutoCloseable {
         return resumedFromSteps;
     }
 
-    public Replica replica() {
-        return replica;
+    public ReplicaEngine engine() {
+        return engine;
     }
 
     /** Decoded training and validation images over all slots. */

@@ -1,12 +1,11 @@
 package io.flinkddp.train;
 
 import io.flinkddp.data.DecodedImage;
-import io.flinkddp.data.ImageBatch;
 import io.flinkddp.data.ImageCache;
 import io.flinkddp.data.Seeds;
 import io.flinkddp.data.SplitImage;
 import io.flinkddp.model.BatchStats;
-import io.flinkddp.model.Replica;
+import io.flinkddp.model.ReplicaEngine;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,21 +13,18 @@ import java.util.Comparator;
 import java.util.List;
 import org.apache.commons.math3.random.Well19937c;
 import org.apache.commons.math3.util.MathArrays;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One slot's decoded images, kept between rounds: its training and validation images in their
  * seeded split order, in an {@link ImageCache} (heap up to a budget, then a local spill file), and each
  * epoch's visiting order of the training images, a permutation seeded by (seed, epoch, slot). Hands out
- * minibatches as network input. Owns the cache: {@link #close} frees its spill file.
+ * minibatches as the engines take them (uint8 pixels and class indices). Owns the cache: {@link #close}
+ * frees its spill file.
  */
 public final class TrainingShard implements AutoCloseable {
 
-    /** A minibatch as the network takes it: normalised NCHW features, class indices and one-hot labels. */
-    public record Minibatch(INDArray features, int[] labels, int numClasses) {
-        public INDArray oneHotLabels() {
-            return ImageBatch.oneHot(labels, numClasses);
-        }
+    /** A minibatch: each image's pixels (uint8, height x width x RGB) and class index. */
+    public record Minibatch(List<byte[]> pixels, int[] labels) {
     }
 
     private final ImageCache images;
@@ -36,18 +32,13 @@ public final class TrainingShard implements AutoCloseable {
     private final int[] validation;
     private final long seed;
     private final int slot;
-    private final int cropPixels;
-    private final int numClasses;
     private int[] order;
     private int orderEpoch = -1;
 
-    public TrainingShard(Iterable<DecodedImage> shard, long imageCacheBytes, Path spillDirectory, long seed, int slot, int cropPixels,
-                         int numClasses) {
+    public TrainingShard(Iterable<DecodedImage> shard, long imageCacheBytes, Path spillDirectory, long seed, int slot) {
         this.images = new ImageCache(imageCacheBytes, spillDirectory);
         this.seed = seed;
         this.slot = slot;
-        this.cropPixels = cropPixels;
-        this.numClasses = numClasses;
         List<Integer> trainIndices = new ArrayList<>();
         List<Integer> validationIndices = new ArrayList<>();
         for (DecodedImage image : shard) {
@@ -81,12 +72,12 @@ public final class TrainingShard implements AutoCloseable {
         return minibatch(Arrays.copyOfRange(validation, from, to));
     }
 
-    /** The validation images' loss and top-k sums under {@code replica} in inference mode, {@code batchSize} at a time. */
-    public BatchStats scoreValidation(Replica replica, int batchSize) {
+    /** The validation images' loss and top-k sums under {@code engine} in inference mode, {@code batchSize} at a time. */
+    public BatchStats scoreValidation(ReplicaEngine engine, int batchSize) {
         BatchStats scores = BatchStats.EMPTY;
         for (int from = 0; from < validation.length; from += batchSize) {
             Minibatch batch = validation(from, Math.min(from + batchSize, validation.length));
-            scores = scores.plus(replica.evaluate(batch.features(), batch.labels()));
+            scores = scores.plus(engine.evaluate(batch.pixels(), batch.labels()));
         }
         return scores;
     }
@@ -96,8 +87,7 @@ public final class TrainingShard implements AutoCloseable {
         for (int index : batch) {
             pixels.add(images.pixels(index));
         }
-        return new Minibatch(ImageBatch.features(pixels, cropPixels), Arrays.stream(batch).map(images::label).toArray(),
-                numClasses);
+        return new Minibatch(pixels, Arrays.stream(batch).map(images::label).toArray());
     }
 
     /** This epoch's visiting order: a Fisher-Yates shuffle by a generator seeded with (seed, epoch, slot). */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flinkddp.config.RunFiles;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,25 +22,25 @@ class RunOutputsTest {
     @Test
     void successIsEmptyAndFollowsTheSummary() throws Exception {
         RunOutputs outputs = new RunOutputs(temp.toUri().toString());
-        outputs.writeLast(RunOutputs.SUMMARY, Map.of("epochs_completed", 3));
-        assertTrue(Files.readString(temp.resolve(RunOutputs.SUMMARY)).contains("epochs_completed"));
-        assertEquals(0, Files.size(temp.resolve(RunOutputs.SUCCESS)), "_SUCCESS is empty");
+        outputs.writeLast(RunFiles.SUMMARY, Map.of("epochs_completed", 3));
+        assertTrue(Files.readString(temp.resolve(RunFiles.SUMMARY)).contains("epochs_completed"));
+        assertEquals(0, Files.size(temp.resolve(RunFiles.SUCCESS)), "_SUCCESS is empty");
         try (var files = Files.list(temp)) {
             assertEquals(2, files.count(), "no temporary file is left");
         }
 
         outputs.reopen();
-        assertFalse(Files.exists(temp.resolve(RunOutputs.SUCCESS)));
-        assertFalse(Files.exists(temp.resolve(RunOutputs.SUMMARY)));
+        assertFalse(Files.exists(temp.resolve(RunFiles.SUCCESS)));
+        assertFalse(Files.exists(temp.resolve(RunFiles.SUMMARY)));
     }
 
     @Test
     void noSuccessWhenTheSummaryCannotBeWritten() throws Exception {
         // A non-empty directory where summary.json goes: its write fails at the rename.
-        Files.createDirectories(temp.resolve(RunOutputs.SUMMARY).resolve("in-the-way"));
+        Files.createDirectories(temp.resolve(RunFiles.SUMMARY).resolve("in-the-way"));
         RunOutputs outputs = new RunOutputs(temp.toUri().toString());
-        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> outputs.writeLast(RunOutputs.SUMMARY, Map.of("a", 1)));
-        assertTrue(e.getMessage().contains(RunOutputs.SUMMARY), e.getMessage());
-        assertFalse(Files.exists(temp.resolve(RunOutputs.SUCCESS)), "_SUCCESS is written only after the summary");
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> outputs.writeLast(RunFiles.SUMMARY, Map.of("a", 1)));
+        assertTrue(e.getMessage().contains(RunFiles.SUMMARY), e.getMessage());
+        assertFalse(Files.exists(temp.resolve(RunFiles.SUCCESS)), "_SUCCESS is written only after the summary");
     }
 }

@@ -3,6 +3,7 @@ package io.flinkddp.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flinkddp.model.EngineBuffer;
 import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.data.DecodedImage;
 import java.nio.file.Path;
@@ -27,8 +28,8 @@ class AccumulateTest {
         Lockstep accumulated = new Lockstep(settings("accumulated", 1, 4, "--accumulate", "2"), images, false, false);
         whole.runToEnd();
         accumulated.runToEnd();
-        float[] want = whole.slots.get(0).replica().parameters();
-        float[] got = accumulated.slots.get(0).replica().parameters();
+        float[] want = whole.slots.get(0).engine().read(EngineBuffer.PARAMETERS);
+        float[] got = accumulated.slots.get(0).engine().read(EngineBuffer.PARAMETERS);
         double maxDiff = Lockstep.maxDifference(want, got);
         assertTrue(maxDiff < 1e-5, "parameters differ by up to " + maxDiff);
         for (int i = 0; i < 3; i++) {
@@ -44,7 +45,7 @@ class AccumulateTest {
         List<DecodedImage> images = Lockstep.images(2, 16);
         Lockstep reference = new Lockstep(settings("reference", 2, 4, "--accumulate", "2"), images, false);
         reference.runToEnd();
-        assertEquals(reference.slots.get(0).replica().fingerprint(), reference.slots.get(1).replica().fingerprint());
+        assertEquals(reference.slots.get(0).engine().fingerprint(), reference.slots.get(1).engine().fingerprint());
 
         TrainingSettings resumable = settings("resumed", 2, 4, "--accumulate", "2", "--checkpoint-every-rounds", "1");
         Lockstep first = new Lockstep(resumable, images, false);
@@ -53,8 +54,8 @@ class AccumulateTest {
         }
         Lockstep resumed = new Lockstep(resumable, images, true);
         resumed.runToEnd();
-        float[] want = reference.slots.get(1).replica().parameters();
-        float[] got = resumed.slots.get(1).replica().parameters();
+        float[] want = reference.slots.get(1).engine().read(EngineBuffer.PARAMETERS);
+        float[] got = resumed.slots.get(1).engine().read(EngineBuffer.PARAMETERS);
         for (int i = 0; i < want.length; i++) {
             assertEquals(want[i], got[i], 1e-6, "parameter " + i);
         }

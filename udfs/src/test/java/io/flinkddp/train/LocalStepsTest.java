@@ -3,6 +3,7 @@ package io.flinkddp.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flinkddp.model.EngineBuffer;
 import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.data.DecodedImage;
 import java.nio.file.Path;
@@ -30,8 +31,8 @@ class LocalStepsTest {
         Lockstep local = new Lockstep(settings("k2", 1, "2"), images, false);
         ordinary.runToEnd();
         local.runToEnd();
-        float[] want = ordinary.slots.get(0).replica().parameters();
-        float[] got = local.slots.get(0).replica().parameters();
+        float[] want = ordinary.slots.get(0).engine().read(EngineBuffer.PARAMETERS);
+        float[] got = local.slots.get(0).engine().read(EngineBuffer.PARAMETERS);
         double maxDiff = Lockstep.maxDifference(want, got);
         assertTrue(maxDiff < 1e-5, "parameters differ by up to " + maxDiff);
         List<EpochMetrics> a = ordinary.slots.get(0).history();
@@ -49,7 +50,7 @@ class LocalStepsTest {
         List<DecodedImage> images = Lockstep.images(2, 16);
         Lockstep reference = new Lockstep(settings("reference", 2, "2"), images, false);
         reference.runToEnd();   // the epoch-end check fails if the replicas' fingerprints ever differ
-        assertTrue(reference.slots.get(0).replica().fingerprint() == reference.slots.get(1).replica().fingerprint());
+        assertTrue(reference.slots.get(0).engine().fingerprint() == reference.slots.get(1).engine().fingerprint());
 
         Lockstep first = new Lockstep(settings("resumed", 2, "2", "--checkpoint-every-rounds", "1"), images, false);
         for (int round = 1; round <= 5; round++) {
@@ -57,8 +58,8 @@ class LocalStepsTest {
         }
         Lockstep resumed = new Lockstep(settings("resumed", 2, "2", "--checkpoint-every-rounds", "1"), images, true);
         resumed.runToEnd();
-        float[] want = reference.slots.get(1).replica().parameters();
-        float[] got = resumed.slots.get(1).replica().parameters();
+        float[] want = reference.slots.get(1).engine().read(EngineBuffer.PARAMETERS);
+        float[] got = resumed.slots.get(1).engine().read(EngineBuffer.PARAMETERS);
         for (int i = 0; i < want.length; i++) {
             assertEquals(want[i], got[i], 1e-6, "parameter " + i);
         }

@@ -7,7 +7,9 @@ import io.flinkddp.data.ListingSummary;
 import io.flinkddp.data.SplitImage;
 import io.flinkddp.functions.SumGradientChunks;
 import io.flinkddp.model.Networks;
+import io.flinkddp.model.Engines;
 import io.flinkddp.output.Checkpoints;
+import io.flinkddp.session.SlotSession;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -67,7 +69,8 @@ final class Lockstep {
                 }
             }
             SlotSession session = new SlotSession(settings, slot, ClassLabels.ofFolders(List.of("dark", "light")), listing, System.currentTimeMillis(),
-                    tinyNet(settings.seed(), batchNorm), shard, resumeFrom, progress(new TrainingProgress()));
+                    Engines.forNetwork(settings, tinyNet(settings.seed(), batchNorm), null), shard, resumeFrom,
+                    progress(new TrainingProgress()));
             sessions.add(session);
             slots.add(session.trainer());
         }

@@ -3,6 +3,7 @@ package io.flinkddp.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flinkddp.model.EngineBuffer;
 import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.data.DecodedImage;
 import io.flinkddp.output.Checkpoints;
@@ -74,8 +75,8 @@ class SlotTrainerResumeTest {
 
     private static void assertSameEnd(Lockstep expected, Lockstep actual) {
         for (int slot = 0; slot < 2; slot++) {
-            float[] want = expected.slots.get(slot).replica().parameters();
-            float[] got = actual.slots.get(slot).replica().parameters();
+            float[] want = expected.slots.get(slot).engine().read(EngineBuffer.PARAMETERS);
+            float[] got = actual.slots.get(slot).engine().read(EngineBuffer.PARAMETERS);
             double maxDiff = Lockstep.maxDifference(want, got);
             assertTrue(maxDiff <= 1e-6, "slot " + slot + ": parameters differ by up to " + maxDiff);
         }

@@ -3,6 +3,7 @@ package io.flinkddp.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flinkddp.model.EngineBuffer;
 import io.flinkddp.data.DecodedImage;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,13 +24,13 @@ class WirePrecisionRoundTest {
 
     @Test
     void bf16StepIsTheFp32StepUpToBf16RoundingOnBothReplicas() {
-        float[] start = lockstep("start", "fp32").slots.get(0).replica().parameters();
-        float[] fp32 = stepOnce("fp32").slots.get(0).replica().parameters();
+        float[] start = lockstep("start", "fp32").slots.get(0).engine().read(EngineBuffer.PARAMETERS);
+        float[] fp32 = stepOnce("fp32").slots.get(0).engine().read(EngineBuffer.PARAMETERS);
         Lockstep bf16 = stepOnce("bf16");
-        float[] bf16Slot0 = bf16.slots.get(0).replica().parameters();
-        float[] bf16Slot1 = bf16.slots.get(1).replica().parameters();
+        float[] bf16Slot0 = bf16.slots.get(0).engine().read(EngineBuffer.PARAMETERS);
+        float[] bf16Slot1 = bf16.slots.get(1).engine().read(EngineBuffer.PARAMETERS);
 
-        assertEquals(bf16.slots.get(0).replica().fingerprint(), bf16.slots.get(1).replica().fingerprint(), "replicas identical");
+        assertEquals(bf16.slots.get(0).engine().fingerprint(), bf16.slots.get(1).engine().fingerprint(), "replicas identical");
         double moveNorm = 0;
         double differenceNorm = 0;
         for (int i = 0; i < start.length; i++) {

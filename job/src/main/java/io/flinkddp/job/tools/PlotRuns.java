@@ -1,8 +1,8 @@
 package io.flinkddp.job.tools;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flinkddp.config.RunFiles;
 import io.flinkddp.output.Curves;
-import io.flinkddp.output.RunOutputs;
 import io.flinkddp.train.EpochMetrics;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -93,7 +93,7 @@ public final class PlotRuns {
 
     /** The epochs of a run folder's metrics.jsonl (or of that file), in order; refuses a run with none. */
     static List<EpochMetrics> read(Path run) throws IOException {
-        Path file = Files.isDirectory(run) ? run.resolve(RunOutputs.METRICS) : run;
+        Path file = Files.isDirectory(run) ? run.resolve(RunFiles.METRICS) : run;
         List<EpochMetrics> epochs = new ArrayList<>();
         for (String line : Files.readAllLines(file)) {
             if (!line.isBlank()) {
@@ -108,6 +108,6 @@ public final class PlotRuns {
 
     private static String name(String run) {
         String name = run.endsWith("/") ? run.substring(0, run.length() - 1) : run;
-        return name.endsWith("/" + RunOutputs.METRICS) ? name.substring(0, name.length() - RunOutputs.METRICS.length() - 1) : name;
+        return name.endsWith("/" + RunFiles.METRICS) ? name.substring(0, name.length() - RunFiles.METRICS.length() - 1) : name;
     }
 }

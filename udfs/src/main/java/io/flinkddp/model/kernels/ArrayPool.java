@@ -63,6 +63,13 @@ public final class ArrayPool {
         askedThisStep.clear();
     }
 
+    /** Frees every array held for reuse (the pool stays usable). */
+    public void release() {
+        free.values().forEach(queue -> queue.forEach(ArrayPool::close));
+        free.clear();
+        askedThisStep.clear();
+    }
+
     /** Bytes held for reuse. */
     public long heldBytes() {
         return free.values().stream().flatMap(ArrayDeque::stream).mapToLong(a -> a.length() * a.dataType().width()).sum();

@@ -1,6 +1,7 @@
 package io.flinkddp.model.kernels;
 
 import java.nio.FloatBuffer;
+import java.util.List;
 import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -121,16 +122,32 @@ public final class CpuKernels {
     }
 
     /**
-     * One SGD step with momentum in one pass over memory (ND4J's ops take four): {@code g = sum / samples;
-     * v = momentum v + g; p -= lr v}, as torch.optim.SGD (no dampening), in float32. Leaves {@code sum} as it was.
+     * One SGD step with momentum in one pass over memory (ND4J's ops take four), as torch.optim.SGD (no
+     * dampening), in float32: on trained entries {@code g = sum / samples; v = momentum v + g; p -= lr v};
+     * on the batch-norm running statistics ({@code statisticRanges}, [from, to) sorted by start) their
+     * deltas applied as they are, {@code p -= sum / samples}, momentum untouched. Leaves {@code sum} as it was.
      */
-    public static void sgdStep(INDArray params, INDArray velocity, INDArray sum, long samples, float lr, float momentum) {
+    public static void sgdStep(INDArray params, INDArray velocity, INDArray sum, long samples, float lr, float momentum,
+                               List<long[]> statisticRanges) {
         FloatBuffer p = whole(params);
         FloatBuffer v = whole(velocity);
         FloatBuffer g = whole(sum);
         float count = samples;
         forSlices((int) params.length(), (from, to) -> {
-            for (int i = from; i < to; i++) {
+            int i = from;
+            for (long[] range : statisticRanges) {
+                int start = (int) Math.max(from, Math.min(to, range[0]));
+                int end = (int) Math.max(from, Math.min(to, range[1]));
+                for (; i < start; i++) {
+                    float vi = momentum * v.get(i) + g.get(i) / count;
+                    v.put(i, vi);
+                    p.put(i, p.get(i) - lr * vi);
+                }
+                for (i = Math.max(i, start); i < end; i++) {
+                    p.put(i, p.get(i) - g.get(i) / count);
+                }
+            }
+            for (; i < to; i++) {
                 float vi = momentum * v.get(i) + g.get(i) / count;
                 v.put(i, vi);
                 p.put(i, p.get(i) - lr * vi);

@@ -7,6 +7,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -50,6 +51,8 @@ public final class NativeGraph {
     /** During a step: how many consumers or backward passes still hold each activation. */
     private IdentityHashMap<INDArray, Integer> holds;
     private INDArray features;
+    /** Told each node's name once its backward has run (its gradient entries are final). */
+    private Consumer<String> backwardDone = name -> { };
     /** When set ({@link #profileInto}): nanoseconds per node kind, {forward, backward}. */
     private Map<String, long[]> profile;
 
@@ -118,6 +121,7 @@ public final class NativeGraph {
             }
             node.kept().forEach(this::drop);
             node.release();
+            backwardDone.accept(node.name);
             for (int j = 0; j < dIn.length; j++) {
                 if (node.inputs[j].equals(input) || frozen.contains(node.inputs[j])) {
                     free(dIn[j]);
@@ -170,6 +174,21 @@ public final class NativeGraph {
             }
         }
         return out;
+    }
+
+    /** Calls {@code done} with each node's name right after its backward (reverse topological order). */
+    public void afterBackward(Consumer<String> done) {
+        this.backwardDone = done;
+    }
+
+    /** Frees the arrays kept for the next step. */
+    public void release() {
+        pool.release();
+    }
+
+    /** Bytes of native arrays kept for the next step. */
+    public long heldBytes() {
+        return pool.heldBytes();
     }
 
     /** Adds the time of every later forward and backward, per node kind, to {@code nanos} (for the benchmarks' profile). */

@@ -50,7 +50,7 @@ public final class ModelFile {
             if (head == null || head.shape().length != 2) {
                 throw new InvalidSettingsException(prefix + "has no " + HEAD + " [classes, 2048]: not a torchvision resnet50 state_dict");
             }
-            ComputationGraph net = new ComputationGraph(Networks.resNet50((int) head.shape()[0], imageSize, 0, 0.01, 0.9));
+            ComputationGraph net = new ComputationGraph(Networks.resNet50((int) head.shape()[0], imageSize, 0));
             net.init();
             TorchWeights.load(entries, uri, net);
             return net;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flinkddp.model.Networks;
+import io.flinkddp.model.Dl4jDescription;
 import io.flinkddp.model.ParamLayout;
 import io.flinkddp.testing.TorchPython;
 import io.flinkddp.model.weights.TorchStateDict;
@@ -52,7 +53,7 @@ class FreezeTest {
     @BeforeAll
     static void stepBothFrozen() throws Exception {
         TorchPython.runScript(FreezeTest.class, "torch_freeze.py", dir, dir.toString());
-        net = new ComputationGraph(Networks.resNet50(10, 64, 7, 0.01, 0.9));
+        net = new ComputationGraph(Networks.resNet50(10, 64, 7));
         net.init();
         net.initGradientsView();
         before = TorchStateDict.read(dir.resolve("weights.pth"), "weights.pth");
@@ -131,7 +132,7 @@ class FreezeTest {
 
     @Test
     void frozenStagesLeadTheParameterVector() {
-        ParamLayout layout = ParamLayout.of(net, frozen);
+        ParamLayout layout = Dl4jDescription.layout(net, frozen);
         long firstTrained = Long.MAX_VALUE;
         long frozenEnd = 0;
         for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
@@ -146,8 +147,8 @@ class FreezeTest {
         }
         assertEquals(firstTrained, layout.trainedFrom());
         assertEquals(frozenEnd, layout.trainedFrom(), "nothing trained between frozen parameters");
-        assertEquals(0, ParamLayout.of(net).trainedFrom());
-        assertThrows(IllegalArgumentException.class, () -> ParamLayout.of(net, Set.of("fc")));
+        assertEquals(0, Dl4jDescription.layout(net).trainedFrom());
+        assertThrows(IllegalArgumentException.class, () -> Dl4jDescription.layout(net, Set.of("fc")));
         assertThrows(IllegalArgumentException.class, () -> Networks.frozenVertices(net, "layer5"));
     }
 

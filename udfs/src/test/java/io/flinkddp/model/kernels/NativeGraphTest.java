@@ -34,18 +34,18 @@ class NativeGraphTest {
     /** Every kind of vertex ResNet50 has: stem, max pool, projection and identity bottlenecks (stride 1 and 2), head. */
     @Test
     void resNetStagesOneAndTwoMatchFloat64PerTensor() {
-        Map<String, double[]> errors = check(Networks.resNet(new int[] {2, 1}, 5, 32, 7, 0.01, 0.9), 4, 32, 5);
+        Map<String, double[]> errors = check(Networks.resNet(new int[] {2, 1}, 5, 32, 7), 4, 32, 5);
         assertWithin(errors, TOL);
     }
 
     @Test
     void smallCnnMatchesFloat64PerTensor() {
-        assertWithin(check(Networks.smallCnn(3, 16, 3, 0.01, 0.9), 5, 16, 3), TOL);
+        assertWithin(check(Networks.smallCnn(3, 16, 3), 5, 16, 3), TOL);
     }
 
     @Test
     void resNet50MatchesFloat64AsCloselyAsFloat32Allows() {
-        Map<String, double[]> errors = check(Networks.resNet50(5, 32, 7, 0.01, 0.9), 8, 32, 5);  // 32 px: layer4 is 1x1, as in the sample-set runs
+        Map<String, double[]> errors = check(Networks.resNet50(5, 32, 7), 8, 32, 5);  // 32 px: layer4 is 1x1, as in the sample-set runs
         assertEquals(53 + 53 * 4 + 2, errors.size(), "one entry per convolution, batch-norm tensor and classifier tensor");
         double ours = 0;
         double dl4j = 0;

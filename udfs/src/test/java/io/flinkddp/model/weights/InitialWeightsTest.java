@@ -71,7 +71,7 @@ class InitialWeightsTest {
     }
 
     private static ComputationGraph net(int[] blocks, int classes, long seed) {
-        ComputationGraph net = new ComputationGraph(Networks.resNet(blocks, classes, 32, seed, 0.01, 0.9));
+        ComputationGraph net = new ComputationGraph(Networks.resNet(blocks, classes, 32, seed));
         net.init();
         return net;
     }

@@ -179,7 +179,7 @@ class TorchWeightsTest {
     }
 
     private static ComputationGraph net() {
-        ComputationGraph net = new ComputationGraph(Networks.resNet50(10, 32, 7, 0.01, 0.9));
+        ComputationGraph net = new ComputationGraph(Networks.resNet50(10, 32, 7));
         net.init();
         net.initGradientsView();
         return net;

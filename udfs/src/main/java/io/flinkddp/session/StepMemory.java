@@ -1,4 +1,4 @@
-package io.flinkddp.train;
+package io.flinkddp.session;
 
 import io.flinkddp.config.InvalidSettingsException;
 import io.flinkddp.config.TrainingSettings;

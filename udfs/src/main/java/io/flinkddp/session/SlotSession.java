@@ -1,19 +1,29 @@
-package io.flinkddp.train;
+package io.flinkddp.session;
 
+import io.flinkddp.config.RunFiles;
 import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.data.ClassLabels;
 import io.flinkddp.data.DecodedImage;
 import io.flinkddp.data.ListingSummary;
+import io.flinkddp.model.SlotEngine;
 import io.flinkddp.output.Checkpoints;
 import io.flinkddp.output.Curves;
 import io.flinkddp.output.RunOutputs;
 import io.flinkddp.output.RunSummary;
+import io.flinkddp.train.EpochMetrics;
+import io.flinkddp.train.EpochProgress;
+import io.flinkddp.train.GradientChunk;
+import io.flinkddp.train.RoundClock;
+import io.flinkddp.train.RoundReport;
+import io.flinkddp.train.SlotTrainer;
+import io.flinkddp.train.TrainingProgress;
+import io.flinkddp.train.TrainingShard;
+import io.flinkddp.train.TrainingState;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,9 +36,10 @@ import org.slf4j.LoggerFactory;
  * training finishes, and estimates the time left ({@link EpochProgress}: the {@code secondsLeft} gauge;
  * slot 0 logs a progress line at most every {@value #PROGRESS_LINE_SECONDS} s).
  *
- * <p>Created once per attempt with the shard and the checkpoint chosen to resume from (if any); keeps
- * the trainer, its replica and its {@link TrainingShard} until {@link #close}, which frees the shard's
- * spill file and is safe to call more than once.
+ * <p>Created once per attempt with the slot's engine ({@link io.flinkddp.model.Engines}), the shard and the
+ * checkpoint chosen to resume from (if any); keeps the trainer, the engine and the {@link TrainingShard} until
+ * {@link #close}, which frees the shard's spill file, closes the engine and gives its device back, and is safe
+ * to call more than once.
  */
 public final class SlotSession implements AutoCloseable {
 
@@ -41,6 +52,7 @@ public final class SlotSession implements AutoCloseable {
     private final ListingSummary listing;
     private final long startMillis;
     private final SlotTrainer trainer;
+    private final SlotEngine engine;
     private final Checkpoints checkpoints;
     private final RunOutputs outputs;
     private final RoundClock clock;
@@ -51,7 +63,7 @@ public final class SlotSession implements AutoCloseable {
     private double resumedEpochSeconds;
 
     public SlotSession(TrainingSettings settings, int slot, ClassLabels classes, ListingSummary listing, long startMillis,
-                       ComputationGraph net, Iterable<DecodedImage> shard, Optional<TrainingState> resumeFrom,
+                       SlotEngine engine, Iterable<DecodedImage> shard, Optional<TrainingState> resumeFrom,
                        TrainingProgress progress) {
         this.settings = settings;
         this.slot = slot;
@@ -61,12 +73,13 @@ public final class SlotSession implements AutoCloseable {
         this.checkpoints = new Checkpoints(settings.output());
         this.outputs = new RunOutputs(settings.output());
         TrainingShard images = new TrainingShard(shard, settings.imageCacheMb() * 1024L * 1024L,
-                Path.of(System.getProperty("java.io.tmpdir")), settings.seed(), slot, settings.cropPixels(), classes.numClasses());
-        this.trainer = new SlotTrainer(settings, slot, net, images, progress);
+                Path.of(System.getProperty("java.io.tmpdir")), settings.seed(), slot);
+        this.engine = engine;
+        this.trainer = new SlotTrainer(settings, slot, engine.engine(), images, progress);
         this.clock = new RoundClock(progress);
         this.progress = progress;
-        long total = trainer.replica().numParams();
-        long sent = total - trainer.replica().layout().trainedFrom();
+        long total = engine.engine().model().layout().numParams();
+        long sent = total - engine.engine().model().layout().trainedFrom();
         if (slot == 0 && sent < total) {
             LOG.info("--freeze {}: a round sends {} of the {} parameters per slot and payload ({}% of the bytes), frozen layers stay"
                     + " as loaded", settings.freeze(), sent, total, Math.round(100.0 * sent / total));
@@ -91,14 +104,14 @@ public final class SlotSession implements AutoCloseable {
             eta.epochStarted(roundStart);
             eta.resume(resumedEpochImages, resumedEpochSeconds);
         }
-        clock.started(System.nanoTime(), trainer.replica().gradientNanos());
+        clock.started(System.nanoTime(), engine.engine().gradientNanos());
         RoundReport report;
         try {
             report = trainer.round(round, previous, sums, out);
         } catch (OutOfMemoryError e) {
             throw StepMemory.tooLarge(e, settings);
         }
-        clock.ended(System.nanoTime(), trainer.replica().gradientNanos());
+        clock.ended(System.nanoTime(), engine.engine().gradientNanos());
         if (trainer.finished() && clock.rounds() > 0) {
             LOG.info("round times: {}", clock.summary(slot));
         }
@@ -154,10 +167,10 @@ public final class SlotSession implements AutoCloseable {
 
     private void writeOutputs() {
         outputs.writeLabels(classes);
-        outputs.writeModel(trainer.replica().network());
+        outputs.writeModel(engine.trainedNetwork());
         outputs.writeMetrics(trainer.history());
-        outputs.writeLast(RunOutputs.SUMMARY, RunSummary.of(settings, classes, listing, trainer.allImages()[0],
-                trainer.allImages()[1], trainer.replica().layout().trainableParams(), trainer.history(),
+        outputs.writeLast(RunFiles.SUMMARY, RunSummary.of(settings, classes, listing, trainer.allImages()[0],
+                trainer.allImages()[1], engine.engine().model().layout().trainableParams(), trainer.history(),
                 trainer.resumedFromSteps(), startMillis));
         LOG.info("wrote model, labels, metrics, summary and _SUCCESS to {}", settings.output());
     }
@@ -172,6 +185,10 @@ public final class SlotSession implements AutoCloseable {
 
     @Override
     public void close() {
-        trainer.close();
+        try {
+            trainer.close();
+        } finally {
+            engine.close();
+        }
     }
 }
