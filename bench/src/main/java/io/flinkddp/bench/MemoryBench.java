@@ -1,8 +1,8 @@
 package io.flinkddp.bench;
 
-import io.flinkddp.model.Networks;
 import io.flinkddp.model.CpuEngine;
 import io.flinkddp.model.EngineBuffer;
+import io.flinkddp.model.Networks;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;

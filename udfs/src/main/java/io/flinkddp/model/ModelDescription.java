@@ -78,6 +78,23 @@ public record ModelDescription(String input, List<Op> ops, ParamLayout layout, i
         }
     }
 
+    /**
+     * The torchvision {@code state_dict} name of an op's parameter: batch norm's {@code gamma, beta, mean,
+     * var} are {@code weight, bias, running_mean, running_var}, the others' {@code W, b} are {@code weight,
+     * bias}. The memory is torch's as it is: a convolution's W is [out, in, k, k] in 'c' order and the
+     * classifier's W [in, out] in 'f' order, which is torch's [out, in] in 'c' order.
+     */
+    public static String torchName(Op op, Param param) {
+        String key = switch (param.key()) {
+            case "W", "gamma" -> "weight";
+            case "b", "beta" -> "bias";
+            case "mean" -> "running_mean";
+            case "var" -> "running_var";
+            default -> throw new IllegalArgumentException(op.name() + ": parameter " + param.key() + " has no torchvision name");
+        };
+        return op.name() + "." + key;
+    }
+
     public Op op(String name) {
         return ops.stream().filter(o -> o.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no op " + name));

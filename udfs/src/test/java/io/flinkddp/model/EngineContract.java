@@ -386,7 +386,11 @@ public abstract class EngineContract {
     }
 
     protected static List<byte[]> images(long seed, int count) {
-        Random random = new Random(seed);
+        return images(new Random(seed), count);
+    }
+
+    /** {@code count} random uint8 images of {@link #SIDE} px. */
+    protected static List<byte[]> images(Random random, int count) {
         List<byte[]> images = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             byte[] rgb = new byte[SIDE * SIDE * 3];

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flinkddp.data.ImageBatch;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -64,7 +63,7 @@ class ReplicaTest {
     @Test
     void stepWithoutMomentumMatchesDl4jFit() {
         Random random = new Random(3);
-        List<byte[]> images = images(random, 4);
+        List<byte[]> images = EngineContract.images(random, 4);
         int[] labels = {0, 1, 2, 1};
         INDArray x = Nd4j.create(ImageBatch.normalised(images, SIDE), new long[] {4, 3, SIDE, SIDE}, 'c');
         INDArray y = Nd4j.create(ImageBatch.oneHot(labels, 3), new long[] {4, 3}, 'c');
@@ -98,7 +97,7 @@ class ReplicaTest {
     @Test
     void twoReplicasMatchOneWithTheCombinedBatch() {
         Random random = new Random(11);
-        List<byte[]> images = images(random, 4);
+        List<byte[]> images = EngineContract.images(random, 4);
         int[] labels = {0, 1, 1, 0};
         try (CpuEngine single = engine(Networks.smallCnn(2, SIDE, 9));
              CpuEngine a = engine(Networks.smallCnn(2, SIDE, 9));
@@ -168,16 +167,6 @@ class ReplicaTest {
             }
             assertArrayEquals(params.toFloatVector(), net.params().toFloatVector());
         }
-    }
-
-    static List<byte[]> images(Random random, int count) {
-        List<byte[]> images = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            byte[] rgb = new byte[SIDE * SIDE * 3];
-            random.nextBytes(rgb);
-            images.add(rgb);
-        }
-        return images;
     }
 
     static ComputationGraph graph(ComputationGraphConfiguration conf) {

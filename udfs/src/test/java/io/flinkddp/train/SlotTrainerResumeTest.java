@@ -3,9 +3,9 @@ package io.flinkddp.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.flinkddp.model.EngineBuffer;
 import io.flinkddp.config.TrainingSettings;
 import io.flinkddp.data.DecodedImage;
+import io.flinkddp.model.EngineBuffer;
 import io.flinkddp.output.Checkpoints;
 import java.nio.file.Path;
 import java.util.List;

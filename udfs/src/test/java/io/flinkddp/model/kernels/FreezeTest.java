@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.flinkddp.model.Networks;
 import io.flinkddp.model.Dl4jDescription;
+import io.flinkddp.model.Networks;
 import io.flinkddp.model.ParamLayout;
-import io.flinkddp.testing.TorchPython;
 import io.flinkddp.model.weights.TorchStateDict;
 import io.flinkddp.model.weights.TorchTensor;
 import io.flinkddp.model.weights.TorchWeights;
+import io.flinkddp.testing.TorchPython;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
