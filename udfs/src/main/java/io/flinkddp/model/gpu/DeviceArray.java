@@ -17,7 +17,7 @@ import org.bytedeco.javacpp.Pointer;
  * device's stream (a download waits for the stream). Freed by {@link #close}: CUDA memory is not garbage
  * collected.
  */
-public final class DeviceArray implements AutoCloseable {
+public final class DeviceArray implements AutoCloseable, GpuBuffer {
 
     private final GpuDevice device;
     private final long bytes;

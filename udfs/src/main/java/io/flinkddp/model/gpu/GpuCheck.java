@@ -1,5 +1,9 @@
 package io.flinkddp.model.gpu;
 
+import io.flinkddp.model.BatchStats;
+import io.flinkddp.model.EngineBuffer;
+import io.flinkddp.model.ModelDescription;
+import io.flinkddp.model.ResNetDescription;
 import io.flinkddp.model.weights.TorchStateDict;
 import io.flinkddp.model.weights.TorchTensor;
 import java.io.IOException;
@@ -14,8 +18,8 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * {@code bin/gpu-check}: trains torchvision's resnet50 on one batch on one GPU with the GPU engine's network
- * ({@link GpuResNet}), so that {@code bench/gpu-check-peer.py} can do the same in PyTorch on the same GPU and the
+ * {@code bin/gpu-check}: trains torchvision's resnet50 on one batch on one GPU with the GPU engine
+ * ({@link GpuEngine} on {@link CudaOps}, the network {@link ResNetDescription#resNet50}), so that {@code bench/gpu-check-peer.py} can do the same in PyTorch on the same GPU and the
  * two can be compared: the first step's gradient, the state after all steps, the step time and the memory.
  *
  * <pre>
@@ -23,7 +27,7 @@ import java.util.stream.Collectors;
  *          [--lr 0.01] [--momentum 0.9] [--device N]
  * </pre>
  * {@code X.npy}: uint8 [N, H, W, 3] RGB, resized and cropped (H = W); {@code Y.npy}: int64 [N]. Runs W untimed, then K
- * timed steps (training mode, mean cross-entropy, SGD with momentum) on that batch, and writes
+ * timed steps (training mode, mean cross-entropy, SGD with momentum; each step uploads the batch, as training does) on that batch, and writes
  * {@code DIR/gradients.npz} (the first step's mean gradient of every trainable tensor), {@code DIR/state.npz} (every
  * state_dict entry after all steps) and {@code DIR/step.json}. Needs no ND4J, DL4J or Flink: only JavaCPP's CUDA
  * presets, the pickle library and the project's classes.
@@ -78,71 +82,77 @@ public final class GpuCheck {
             throw new IllegalArgumentException(labelsFile + " has " + labels.length + " labels for " + n + " images");
         }
 
-        try (GpuDevice device = new GpuDevice(deviceIndex); GpuResNet net = new GpuResNet(device, classes, precision);
-             DeviceArray onDevice = device.allocate(images.size())) {
-            Map<String, float[]> initial = new LinkedHashMap<>();
-            state.forEach((name, t) -> initial.put(name, t.values()));
-            net.load(initial);
-            onDevice.upload(images.bytes());
+        ModelDescription model = ResNetDescription.resNet50(classes);
+        Map<String, float[]> initial = new LinkedHashMap<>();
+        state.forEach((name, t) -> initial.put(name, t.values()));
+        float[] parameters = TorchvisionState.vector(model, initial);
+        byte[] pixels = images.bytes();
+        int imageBytes = 3 * side * side;
+        List<byte[]> batch = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            batch.add(Arrays.copyOfRange(pixels, i * imageBytes, (i + 1) * imageBytes));
+        }
+        CudaOps ops = new CudaOps(new GpuDevice(deviceIndex), precision);
+        try (GpuEngine engine = new GpuEngine(model, parameters, ops, side)) {
             List<Double> losses = new ArrayList<>();
             List<Double> timed = new ArrayList<>();
             for (int step = 0; step < warmup + steps; step++) {
                 long t0 = System.nanoTime();
-                double[] perImage = net.gradient(onDevice, labels, side);
+                BatchStats stats = engine.computeGradient(batch, labels);
                 if (step == 0) {
-                    writeGradients(output.resolve("gradients.npz"), net, n);
+                    writeGradients(output.resolve("gradients.npz"), model, engine.read(EngineBuffer.GRADIENT), n);
                 }
-                net.sgdStep(n, lr, momentum);
-                device.synchronize();
+                engine.copy(EngineBuffer.GRADIENT, EngineBuffer.SUM);
+                engine.sgdStep(EngineBuffer.SUM, n, lr, momentum);
+                ops.synchronize();
                 long t1 = System.nanoTime();
-                losses.add(Arrays.stream(perImage).sum() / n);
+                losses.add(stats.lossSum() / n);
                 if (step >= warmup) {
                     timed.add((t1 - t0) / 1e6);
                 }
                 System.out.printf(Locale.ROOT, "step %d loss %.6f %.2f ms%n", step + 1, losses.get(step), (t1 - t0) / 1e6);
             }
-            writeState(output.resolve("state.npz"), net);
+            long batchesTracked = tracked(state) + warmup + steps;
+            writeState(output.resolve("state.npz"), TorchvisionState.stateDict(model, engine.read(EngineBuffer.PARAMETERS), false,
+                    batchesTracked));
             double median = median(timed);
             String json = String.format(Locale.ROOT,
                     "{\"device\": \"%s (device %d)\", \"precision\": \"%s\", \"batch\": %d, \"side\": %d, \"losses\": [%s], "
                             + "\"step_ms_median\": %.4f, \"images_per_second\": %.1f, \"peak_gpu_bytes\": %d}%n",
-                    device.architecture(), deviceIndex, precision.name().toLowerCase(Locale.ROOT), n, side,
+                    ops.device().architecture(), deviceIndex, precision.name().toLowerCase(Locale.ROOT), n, side,
                     losses.stream().map(v -> String.format(Locale.ROOT, "%.8f", v)).collect(Collectors.joining(", ")),
-                    median, n / median * 1000, device.peakBytes());
+                    median, n / median * 1000, ops.device().peakBytes());
             Files.writeString(output.resolve("step.json"), json);
             System.out.print(json);
         }
     }
 
     /** The first step's gradient as PyTorch's {@code .grad} holds it after {@code loss.backward()}: the mean over the images. */
-    private static void writeGradients(Path file, GpuResNet net, int images) throws IOException {
+    private static void writeGradients(Path file, ModelDescription model, float[] gradient, int images) throws IOException {
         Map<String, byte[]> arrays = new LinkedHashMap<>();
-        Map<String, long[]> shapes = shapes(net);
-        for (Map.Entry<String, float[]> g : net.gradients().entrySet()) {
-            float[] mean = g.getValue();
+        for (Map.Entry<String, TorchvisionState.Tensor> g : TorchvisionState.stateDict(model, gradient, true, 0).entrySet()) {
+            float[] mean = g.getValue().values();
             for (int i = 0; i < mean.length; i++) {
                 mean[i] /= images;
             }
-            arrays.put(g.getKey(), Npy.encode(mean, shapes.get(g.getKey())));
+            arrays.put(g.getKey(), Npy.encode(mean, g.getValue().shape()));
         }
         Npy.writeNpz(file, arrays);
     }
 
-    private static void writeState(Path file, GpuResNet net) throws IOException {
+    private static void writeState(Path file, Map<String, TorchvisionState.Tensor> state) throws IOException {
         Map<String, byte[]> arrays = new LinkedHashMap<>();
-        Map<String, long[]> shapes = shapes(net);
-        for (Map.Entry<String, float[]> e : net.state().entrySet()) {
-            long[] shape = shapes.get(e.getKey());
+        for (Map.Entry<String, TorchvisionState.Tensor> e : state.entrySet()) {
             arrays.put(e.getKey(), e.getKey().endsWith("num_batches_tracked")
-                    ? Npy.encode(new long[] {(long) e.getValue()[0]}) : Npy.encode(e.getValue(), shape));
+                    ? Npy.encode(new long[] {(long) e.getValue().values()[0]}) : Npy.encode(e.getValue().values(), e.getValue().shape()));
         }
         Npy.writeNpz(file, arrays);
     }
 
-    private static Map<String, long[]> shapes(GpuResNet net) {
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        net.entries().forEach(e -> shapes.put(e.name(), e.shape()));
-        return shapes;
+    /** The batches the weights' batch norms had tracked (bn1's counter; 0 if the file has none). */
+    private static long tracked(Map<String, TorchTensor> state) {
+        TorchTensor counter = state.get("bn1.num_batches_tracked");
+        return counter == null || counter.values().length == 0 ? 0 : (long) counter.values()[0];
     }
 
     private static double median(List<Double> values) {

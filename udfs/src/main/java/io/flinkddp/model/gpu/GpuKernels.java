@@ -29,7 +29,8 @@ import org.bytedeco.javacpp.SizeTPointer;
  * device by NVRTC for its architecture (no nvcc at build time) and launched on the device's stream: input
  * normalisation (uint8 HWC to float NCHW), ReLU, the residual add, max pooling with PyTorch's tie rule (the
  * first maximum in scan order wins, the gradient goes there), global average pooling, softmax cross-entropy,
- * the classifier's bias, and the SGD step. Arithmetic that the CPU engine does in Java float is written with
+ * the classifier's bias, the SGD step and the engine's whole-buffer arithmetic (axpy, scale, divide, the
+ * batch-norm statistics' deltas). Arithmetic that the CPU engine does in Java float is written with
  * round-to-nearest intrinsics (no contraction into FMA), so it gives the same bits.
  */
 public final class GpuKernels implements AutoCloseable {
@@ -133,6 +134,26 @@ public final class GpuKernels implements AutoCloseable {
               float vi = __fadd_rn(__fmul_rn(momentum, v[i]), __fdiv_rn(sum[i], count));
               v[i] = vi;
               p[i] = __fsub_rn(p[i], __fmul_rn(lr, vi));
+            }
+            extern "C" __global__ void axpy(float alpha, const float* x, float* y, long n) {
+              long i = blockIdx.x * (long) blockDim.x + threadIdx.x;
+              if (i < n) y[i] = __fadd_rn(y[i], __fmul_rn(alpha, x[i]));
+            }
+            extern "C" __global__ void scale(float* x, float factor, long n) {
+              long i = blockIdx.x * (long) blockDim.x + threadIdx.x;
+              if (i < n) x[i] = __fmul_rn(x[i], factor);
+            }
+            extern "C" __global__ void divide(float* x, float divisor, long n) {
+              long i = blockIdx.x * (long) blockDim.x + threadIdx.x;
+              if (i < n) x[i] = __fdiv_rn(x[i], divisor);
+            }
+            extern "C" __global__ void apply_delta(float* p, const float* sum, long n, float count) {
+              long i = blockIdx.x * (long) blockDim.x + threadIdx.x;
+              if (i < n) p[i] = __fsub_rn(p[i], __fdiv_rn(sum[i], count));
+            }
+            extern "C" __global__ void statistic_delta(const float* old, const float* updated, float* out, long n, float images) {
+              long i = blockIdx.x * (long) blockDim.x + threadIdx.x;
+              if (i < n) out[i] = __fmul_rn(__fsub_rn(old[i], updated[i]), images);
             }
             """;
 
@@ -285,6 +306,29 @@ public final class GpuKernels implements AutoCloseable {
     /** {@code v = momentum v + sum / count; p -= lr v} over {@code n} entries, as the CPU engine's step. */
     public void sgdStep(DeviceArray p, DeviceArray v, DeviceArray sum, long n, float count, float lr, float momentum) {
         launch("sgd_step", n, p, v, sum, n, count, lr, momentum);
+    }
+
+    /** {@code y += alpha x}. */
+    public void axpy(float alpha, DeviceArray x, DeviceArray y, long n) {
+        launch("axpy", n, alpha, x, y, n);
+    }
+
+    public void scale(DeviceArray x, float factor, long n) {
+        launch("scale", n, x, factor, n);
+    }
+
+    public void divide(DeviceArray x, float divisor, long n) {
+        launch("divide", n, x, divisor, n);
+    }
+
+    /** {@code p -= sum / count}: the batch-norm statistics' deltas applied as they are. */
+    public void applyDelta(DeviceArray p, DeviceArray sum, long n, float count) {
+        launch("apply_delta", n, p, sum, n, count);
+    }
+
+    /** {@code out = (old - updated) images}. */
+    public void statisticDelta(DeviceArray old, DeviceArray updated, DeviceArray out, long n, float images) {
+        launch("statistic_delta", n, old, updated, out, n, images);
     }
 
     @Override

@@ -1,0 +1,295 @@
+package io.flinkddp.model.gpu;
+
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyAsync;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToDevice;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
+import static org.bytedeco.cuda.global.cudart.cudaMemsetAsync;
+import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+
+/**
+ * The GPU engine's operations on one NVIDIA GPU: convolutions on cuDNN (an algorithm per shape, chosen
+ * once: {@link ConvolutionPlans}), batch norm on cuDNN's spatial mode, the classifier on cuBLAS and the
+ * rest on {@link GpuKernels}, all queued in order on the device's stream. Workspaces come from an
+ * {@link ActivationPool}. Keeps the device, its handles, plans, kernels and every allocation until
+ * {@link #close}, which frees them all.
+ */
+public final class CudaOps implements GpuOps {
+
+    private final GpuDevice device;
+    private final GpuKernels kernels;
+    private final ConvolutionPlans plans;
+    private final ActivationPool pool;
+    private final Classifier classifier;
+    private final Map<String, BatchNorm> norms = new HashMap<>();
+    private final List<DeviceArray> allocations = new ArrayList<>();
+    private DeviceArray pixels;
+    private DeviceArray labels;
+    private DeviceArray losses;
+    private boolean closed;
+
+    /** Operations on {@code device} (which they own from now on) at {@code precision}. */
+    public CudaOps(GpuDevice device, Precision precision) {
+        this.device = device;
+        try {
+            this.kernels = new GpuKernels(device);
+        } catch (RuntimeException | Error e) {
+            device.close();
+            throw e;
+        }
+        this.plans = new ConvolutionPlans(device, precision);
+        this.pool = new ActivationPool(device);
+        this.classifier = new Classifier(device, kernels);
+    }
+
+    private static DeviceArray d(GpuBuffer buffer) {
+        return (DeviceArray) buffer;
+    }
+
+    @Override
+    public GpuBuffer allocate(long floats) {
+        DeviceArray array = device.floats(floats).zero();
+        allocations.add(array);
+        return array;
+    }
+
+    @Override
+    public GpuBuffer take(long floats) {
+        return pool.take(floats);
+    }
+
+    @Override
+    public void give(GpuBuffer buffer) {
+        pool.give(d(buffer));
+    }
+
+    @Override
+    public void upload(float[] values, int from, GpuBuffer to, int count) {
+        try (FloatPointer host = new FloatPointer(count)) {
+            host.put(values, from, count);
+            CudaCalls.cuda(cudaMemcpyAsync(d(to).address(), host, 4L * count, cudaMemcpyHostToDevice, device.stream()),
+                    "cudaMemcpyAsync (upload)");
+            CudaCalls.cuda(cudaStreamSynchronize(device.stream()), "cudaStreamSynchronize"); // the host copy goes next
+        }
+    }
+
+    @Override
+    public void download(GpuBuffer from, float[] values, int at, int count) {
+        try (FloatPointer host = new FloatPointer(count)) {
+            CudaCalls.cuda(cudaMemcpyAsync(host, d(from).address(), 4L * count, cudaMemcpyDeviceToHost, device.stream()),
+                    "cudaMemcpyAsync (download)");
+            CudaCalls.cuda(cudaStreamSynchronize(device.stream()), "cudaStreamSynchronize");
+            host.get(values, at, count);
+        }
+    }
+
+    @Override
+    public void uploadImages(List<byte[]> images, int side, float[] scale, float[] shift, GpuBuffer out) {
+        int bytes = 3 * side * side;
+        long total = (long) images.size() * bytes;
+        if (pixels == null || pixels.bytes() < total) {
+            if (pixels != null) {
+                device.synchronize();
+                pixels.close();
+            }
+            pixels = device.allocate(total);
+        }
+        try (BytePointer host = new BytePointer(total)) {
+            for (int i = 0; i < images.size(); i++) {
+                host.position((long) i * bytes).put(images.get(i), 0, bytes);
+            }
+            host.position(0);
+            CudaCalls.cuda(cudaMemcpyAsync(pixels.address(), host, total, cudaMemcpyHostToDevice, device.stream()),
+                    "cudaMemcpyAsync (images)");
+            CudaCalls.cuda(cudaStreamSynchronize(device.stream()), "cudaStreamSynchronize");
+        }
+        kernels.normalize(pixels, d(out), images.size(), side, scale, shift);
+    }
+
+    @Override
+    public void copy(GpuBuffer from, GpuBuffer to, long n) {
+        CudaCalls.cuda(cudaMemcpyAsync(d(to).address(), d(from).address(), 4 * n, cudaMemcpyDeviceToDevice, device.stream()),
+                "cudaMemcpyAsync (device to device)");
+    }
+
+    @Override
+    public void zero(GpuBuffer buffer, long n) {
+        CudaCalls.cuda(cudaMemsetAsync(d(buffer).address(), 0, 4 * n, device.stream()), "cudaMemsetAsync");
+    }
+
+    @Override
+    public void axpy(float alpha, GpuBuffer x, GpuBuffer y, long n) {
+        kernels.axpy(alpha, d(x), d(y), n);
+    }
+
+    @Override
+    public void scale(GpuBuffer buffer, float factor, long n) {
+        kernels.scale(d(buffer), factor, n);
+    }
+
+    @Override
+    public void divide(GpuBuffer buffer, float divisor, long n) {
+        kernels.divide(d(buffer), divisor, n);
+    }
+
+    @Override
+    public void sgdStep(GpuBuffer p, GpuBuffer v, GpuBuffer sum, long n, float count, float lr, float momentum) {
+        kernels.sgdStep(d(p), d(v), d(sum), n, count, lr, momentum);
+    }
+
+    @Override
+    public void applyDelta(GpuBuffer p, GpuBuffer sum, long n, float count) {
+        kernels.applyDelta(d(p), d(sum), n, count);
+    }
+
+    @Override
+    public void statisticDelta(GpuBuffer old, GpuBuffer updated, GpuBuffer out, long n, float images) {
+        kernels.statisticDelta(d(old), d(updated), d(out), n, images);
+    }
+
+    @Override
+    public void convForward(ConvShape shape, GpuBuffer x, GpuBuffer w, GpuBuffer y) {
+        plans.plan(shape).forward(d(x), d(w), d(y));
+    }
+
+    @Override
+    public void convBackwardData(ConvShape shape, GpuBuffer w, GpuBuffer dy, GpuBuffer dx, boolean accumulate) {
+        plans.plan(shape).backwardData(d(w), d(dy), d(dx), accumulate);
+    }
+
+    @Override
+    public void convBackwardFilter(ConvShape shape, GpuBuffer x, GpuBuffer dy, GpuBuffer dw) {
+        plans.plan(shape).backwardFilter(d(x), d(dy), d(dw));
+    }
+
+    private BatchNorm norm(int n, int c, int h, int w) {
+        return norms.computeIfAbsent(n + "x" + c + "x" + h + "x" + w, k -> new BatchNorm(device, n, c, h, w));
+    }
+
+    @Override
+    public void batchNormTraining(int n, int c, int h, int w, GpuBuffer x, GpuBuffer y, GpuBuffer gamma, GpuBuffer beta,
+                                  GpuBuffer runningMean, GpuBuffer runningVar, double momentum, double eps, GpuBuffer savedMean,
+                                  GpuBuffer savedInvStd) {
+        norm(n, c, h, w).forwardTraining(d(x), d(y), d(gamma), d(beta), d(runningMean), d(runningVar), momentum, eps, d(savedMean),
+                d(savedInvStd));
+    }
+
+    @Override
+    public void batchNormInference(int n, int c, int h, int w, GpuBuffer x, GpuBuffer y, GpuBuffer gamma, GpuBuffer beta,
+                                   GpuBuffer runningMean, GpuBuffer runningVar, double eps) {
+        norm(n, c, h, w).forwardInference(d(x), d(y), d(gamma), d(beta), d(runningMean), d(runningVar), eps);
+    }
+
+    @Override
+    public void batchNormBackward(int n, int c, int h, int w, GpuBuffer x, GpuBuffer dy, GpuBuffer dx, boolean accumulate,
+                                  GpuBuffer gamma, GpuBuffer dGamma, GpuBuffer dBeta, double eps, GpuBuffer savedMean,
+                                  GpuBuffer savedInvStd) {
+        norm(n, c, h, w).backward(d(x), d(dy), d(dx), accumulate, d(gamma), d(dGamma), d(dBeta), eps, d(savedMean), d(savedInvStd));
+    }
+
+    @Override
+    public void reluForward(GpuBuffer x, GpuBuffer y, long n) {
+        kernels.reluForward(d(x), d(y), n);
+    }
+
+    @Override
+    public void reluBackward(GpuBuffer y, GpuBuffer dy, GpuBuffer dx, long n) {
+        kernels.reluBackward(d(y), d(dy), d(dx), n);
+    }
+
+    @Override
+    public void add(GpuBuffer a, GpuBuffer b, GpuBuffer out, long n) {
+        kernels.add(d(a), d(b), d(out), n);
+    }
+
+    @Override
+    public void maxPoolForward(GpuBuffer x, GpuBuffer y, GpuBuffer argmax, int planes, int h, int w, int k, int stride, int pad) {
+        kernels.maxPoolForward(d(x), d(y), d(argmax), planes, h, w, k, stride, pad);
+    }
+
+    @Override
+    public void maxPoolBackward(GpuBuffer dy, GpuBuffer argmax, GpuBuffer dx, int planes, int h, int w, int k, int stride, int pad) {
+        kernels.maxPoolBackward(d(dy), d(argmax), d(dx), planes, h, w, k, stride, pad);
+    }
+
+    @Override
+    public void meanPoolForward(GpuBuffer x, GpuBuffer y, int planes, int hw) {
+        kernels.meanPoolForward(d(x), d(y), planes, hw);
+    }
+
+    @Override
+    public void meanPoolBackward(GpuBuffer dy, GpuBuffer dx, int planes, int hw) {
+        kernels.meanPoolBackward(d(dy), d(dx), planes, hw);
+    }
+
+    @Override
+    public void classifierForward(GpuBuffer x, GpuBuffer w, GpuBuffer b, GpuBuffer y, int n, int dim, int k) {
+        classifier.forward(d(x), d(w), d(b), d(y), n, dim, k);
+    }
+
+    @Override
+    public void classifierBackward(GpuBuffer x, GpuBuffer w, GpuBuffer dy, GpuBuffer dx, GpuBuffer dw, GpuBuffer db, int n, int dim,
+                                   int k) {
+        classifier.backward(d(x), d(w), d(dy), dx == null ? null : d(dx), d(dw), d(db), n, dim, k);
+    }
+
+    @Override
+    public void softmaxCrossEntropyGradient(GpuBuffer logits, int[] rowLabels, GpuBuffer dLogits, int rows, int classes) {
+        if (labels == null || labels.bytes() < 4L * rows) {
+            if (labels != null) {
+                device.synchronize();
+                labels.close();
+                losses.close();
+            }
+            labels = device.allocate(4L * rows);
+            losses = device.allocate(8L * rows);
+        }
+        labels.upload(rowLabels);
+        kernels.softmaxCrossEntropy(d(logits), labels, d(dLogits), losses, rows, classes, 1f);
+    }
+
+    @Override
+    public void synchronize() {
+        device.synchronize();
+    }
+
+    /** The device these operations run on (its architecture, its peak memory). */
+    public GpuDevice device() {
+        return device;
+    }
+
+    @Override
+    public long heldBytes() {
+        return closed ? 0 : device.allocatedBytes();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            device.synchronize();
+        } finally {
+            pool.close();
+            plans.close();
+            norms.values().forEach(BatchNorm::close);
+            allocations.forEach(DeviceArray::close);
+            for (DeviceArray d : new DeviceArray[] {pixels, labels, losses}) {
+                if (d != null) {
+                    d.close();
+                }
+            }
+            kernels.close();
+            device.close();
+        }
+    }
+}

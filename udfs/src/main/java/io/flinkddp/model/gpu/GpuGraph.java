@@ -1,0 +1,336 @@
+package io.flinkddp.model.gpu;
+
+import io.flinkddp.model.ModelDescription.Kind;
+import io.flinkddp.model.ModelDescription.Op;
+import io.flinkddp.model.ModelDescription;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Runs a {@link ModelDescription}'s training step and inference on {@link GpuOps}, with the parameters and
+ * gradients in the engine's flattened vectors (DL4J's order and layouts, which are cuDNN's and cuBLAS's:
+ * a convolution's W is [out, in, k, k], the classifier's [out, in] row-major). Gradients are sums over
+ * the batch's images; a batch norm in training moves a scratch copy of its running statistics and writes
+ * what they moved, times the image count, into the gradient's statistics entries (the step applies them).
+ * Frozen ops run in inference mode and the backward stops before them.
+ *
+ * <p>Memory: a training forward keeps only what the backward reads (a convolution's, batch norm's and the
+ * classifier's input, a ReLU's output, a max pool's winners), each given back to the workspace once the
+ * backward is past it; inference gives each activation back once its consumers have run. Keeps, between
+ * steps, each batch norm's saved statistics and scratch (a few floats per channel).
+ */
+final class GpuGraph {
+
+    private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
+    private static final float[] STD = {0.229f, 0.224f, 0.225f};
+
+    /** An activation: workspace memory and its NCHW shape. */
+    private record Act(GpuBuffer data, int n, int c, int h, int w) {
+        long size() {
+            return (long) n * c * h * w;
+        }
+    }
+
+    private final ModelDescription model;
+    private final GpuOps ops;
+    private final GpuBuffer params;
+    private final GpuBuffer grads;
+    private final Map<String, Integer> consumers = new HashMap<>();
+    private final Map<String, GpuBuffer[]> normState = new HashMap<>();
+    /** During a training step: each op's input and output activations and what its backward keeps. */
+    private final Map<String, Act[]> seen = new HashMap<>();
+    private final Map<String, GpuBuffer> argmax = new HashMap<>();
+    private IdentityHashMap<GpuBuffer, Integer> holds;
+
+    GpuGraph(ModelDescription model, GpuOps ops, GpuBuffer params, GpuBuffer grads) {
+        this.model = model;
+        this.ops = ops;
+        this.params = params;
+        this.grads = grads;
+        for (Op op : model.ops()) {
+            op.inputs().forEach(i -> consumers.merge(i, 1, Integer::sum));
+            if (op.kind() == Kind.CONVOLUTION && (op.relu() || op.param("b").isPresent())) {
+                throw new IllegalArgumentException(op.name() + ": the GPU engine runs convolutions without bias or activation"
+                        + " (resnet50's); this network needs the CPU engine");
+            }
+        }
+    }
+
+    /**
+     * One training step: forward in training mode, softmax cross-entropy, backward; gradients (sums) into
+     * the gradient vector. Calls {@code backwardDone} with each trained op once its backward is queued.
+     * Returns the logits [n * classes], copied down.
+     */
+    float[] gradient(List<byte[]> images, int[] labels, int side, Consumer<Op> backwardDone) {
+        Act logits = forward(images, side, true);
+        int n = labels.length;
+        int classes = model.numClasses();
+        float[] host = new float[n * classes];
+        GpuBuffer dLogits = ops.take((long) n * classes);
+        ops.softmaxCrossEntropyGradient(logits.data(), labels, dLogits, n, classes);
+        ops.download(logits.data(), host, 0, host.length);
+        Map<String, Act> dOuts = new HashMap<>();
+        List<Op> order = model.ops();
+        dOuts.put(order.get(order.size() - 1).name(), new Act(dLogits, n, classes, 1, 1));
+        drop(logits.data());
+        for (int i = order.size() - 1; i >= 0; i--) {
+            Op op = order.get(i);
+            if (op.frozen()) {
+                continue;
+            }
+            Act dOut = dOuts.remove(op.name());
+            Act[] io = seen.remove(op.name());
+            Act[] dIn = backward(op, io, dOut);
+            backwardDone.accept(op);
+            boolean passedOn = false;
+            for (int j = 0; j < dIn.length; j++) {
+                if (dIn[j] == null) {
+                    continue;
+                }
+                String input = op.inputs().get(j);
+                Act existing = input.equals(model.input()) || model.op(input).frozen() ? null : dOuts.get(input);
+                if (existing == null && !input.equals(model.input()) && !model.op(input).frozen()) {
+                    dOuts.put(input, dIn[j]);
+                    passedOn |= dIn[j].data() == dOut.data();
+                    continue;
+                }
+                if (existing != null) {
+                    ops.add(existing.data(), dIn[j].data(), existing.data(), existing.size());
+                }
+                if (dIn[j].data() != dOut.data()) {
+                    ops.give(dIn[j].data());
+                }
+            }
+            if (!passedOn) {
+                ops.give(dOut.data());
+            }
+        }
+        dOuts.values().forEach(a -> ops.give(a.data()));
+        seen.clear();
+        holds = null;
+        return host;
+    }
+
+    /** The logits [n * classes] of an inference-mode forward (batch norm on its running statistics), copied down. */
+    float[] logits(List<byte[]> images, int side) {
+        Act logits = forward(images, side, false);
+        float[] host = new float[images.size() * model.numClasses()];
+        ops.download(logits.data(), host, 0, host.length);
+        drop(logits.data());
+        holds = null;
+        return host;
+    }
+
+    private Act forward(List<byte[]> images, int side, boolean training) {
+        holds = new IdentityHashMap<>();
+        int n = images.size();
+        float[] scale = new float[3];
+        float[] shift = new float[3];
+        for (int c = 0; c < 3; c++) {
+            scale[c] = 1f / (255f * STD[c]);
+            shift[c] = -MEAN[c] / STD[c];
+        }
+        GpuBuffer x = ops.take((long) n * 3 * side * side);
+        ops.uploadImages(images, side, scale, shift, x);
+        Map<String, Act> values = new HashMap<>();
+        values.put(model.input(), new Act(x, n, 3, side, side));
+        hold(x, consumers.getOrDefault(model.input(), 0));
+        Act out = null;
+        for (Op op : model.ops()) {
+            Act[] in = op.inputs().stream().map(values::get).toArray(Act[]::new);
+            boolean trains = training && !op.frozen();
+            out = forward(op, in, trains);
+            values.put(op.name(), out);
+            hold(out.data(), Math.max(1, consumers.getOrDefault(op.name(), 0)));
+            if (trains) {
+                seen.put(op.name(), new Act[] {in[0], out});
+                keep(op, in[0], out);
+            }
+            for (Act a : in) {
+                drop(a.data());
+            }
+        }
+        return out;
+    }
+
+    /** Holds what the op's backward reads. */
+    private void keep(Op op, Act in, Act out) {
+        switch (op.kind()) {
+            case CONVOLUTION, BATCH_NORM, CLASSIFIER -> hold(in.data(), 1);
+            case RELU -> hold(out.data(), 1);
+            default -> { }
+        }
+    }
+
+    private void release(Op op, Act in, Act out) {
+        switch (op.kind()) {
+            case CONVOLUTION, BATCH_NORM, CLASSIFIER -> drop(in.data());
+            case RELU -> drop(out.data());
+            case MAX_POOL -> ops.give(argmax.remove(op.name()));
+            default -> { }
+        }
+    }
+
+    private Act forward(Op op, Act[] in, boolean training) {
+        Act x = in[0];
+        switch (op.kind()) {
+            case CONVOLUTION -> {
+                ConvShape s = shape(op, x);
+                Act y = new Act(ops.take(s.outputFloats()), x.n(), op.outChannels(), s.outH(), s.outW());
+                ops.convForward(s, x.data(), param(op, "W"), y.data());
+                return y;
+            }
+            case BATCH_NORM -> {
+                Act y = new Act(ops.take(x.size()), x.n(), x.c(), x.h(), x.w());
+                if (!training) {
+                    ops.batchNormInference(x.n(), x.c(), x.h(), x.w(), x.data(), y.data(), param(op, "gamma"), param(op, "beta"),
+                            param(op, "mean"), param(op, "var"), op.eps());
+                    return y;
+                }
+                GpuBuffer[] state = normState.computeIfAbsent(op.name(), k -> new GpuBuffer[] {
+                        ops.allocate(x.c()), ops.allocate(x.c()), ops.allocate(x.c()), ops.allocate(x.c())});
+                GpuBuffer mean = param(op, "mean");
+                GpuBuffer var = param(op, "var");
+                ops.copy(mean, state[2], x.c());
+                ops.copy(var, state[3], x.c());
+                ops.batchNormTraining(x.n(), x.c(), x.h(), x.w(), x.data(), y.data(), param(op, "gamma"), param(op, "beta"),
+                        state[2], state[3], op.momentum(), op.eps(), state[0], state[1]);
+                ops.statisticDelta(mean, state[2], grad(op, "mean"), x.c(), x.n());
+                ops.statisticDelta(var, state[3], grad(op, "var"), x.c(), x.n());
+                return y;
+            }
+            case RELU -> {
+                Act y = new Act(ops.take(x.size()), x.n(), x.c(), x.h(), x.w());
+                ops.reluForward(x.data(), y.data(), x.size());
+                return y;
+            }
+            case MAX_POOL -> {
+                int oh = (x.h() + 2 * op.pad() - op.kernel()) / op.stride() + 1;
+                int ow = (x.w() + 2 * op.pad() - op.kernel()) / op.stride() + 1;
+                Act y = new Act(ops.take((long) x.n() * x.c() * oh * ow), x.n(), x.c(), oh, ow);
+                GpuBuffer winners = ops.take(y.size());
+                ops.maxPoolForward(x.data(), y.data(), winners, x.n() * x.c(), x.h(), x.w(), op.kernel(), op.stride(), op.pad());
+                if (training) {
+                    argmax.put(op.name(), winners);
+                } else {
+                    ops.give(winners);
+                }
+                return y;
+            }
+            case ADD -> {
+                Act y = new Act(ops.take(x.size()), x.n(), x.c(), x.h(), x.w());
+                ops.add(x.data(), in[1].data(), y.data(), x.size());
+                return y;
+            }
+            case GLOBAL_AVG_POOL -> {
+                Act y = new Act(ops.take((long) x.n() * x.c()), x.n(), x.c(), 1, 1);
+                ops.meanPoolForward(x.data(), y.data(), x.n() * x.c(), x.h() * x.w());
+                return y;
+            }
+            case CLASSIFIER -> {
+                int d = x.c() * x.h() * x.w();
+                Act y = new Act(ops.take((long) x.n() * op.outChannels()), x.n(), op.outChannels(), 1, 1);
+                ops.classifierForward(x.data(), param(op, "W"), param(op, "b"), y.data(), x.n(), d, op.outChannels());
+                return y;
+            }
+            default -> throw new IllegalArgumentException(op.name() + ": " + op.kind() + " does not run on the GPU engine");
+        }
+    }
+
+    /** The gradients of the op's inputs (null where none is needed), from that of its output; frees what it kept. */
+    private Act[] backward(Op op, Act[] io, Act dOut) {
+        Act x = io[0];
+        Act y = io[1];
+        boolean wantInput = !op.inputs().get(0).equals(model.input()) && !model.op(op.inputs().get(0)).frozen();
+        Act[] dIn;
+        switch (op.kind()) {
+            case CONVOLUTION -> {
+                ConvShape s = shape(op, x);
+                ops.convBackwardFilter(s, x.data(), dOut.data(), grad(op, "W"));
+                Act dx = null;
+                if (wantInput) {
+                    dx = new Act(ops.take(x.size()), x.n(), x.c(), x.h(), x.w());
+                    ops.convBackwardData(s, param(op, "W"), dOut.data(), dx.data(), false);
+                }
+                dIn = new Act[] {dx};
+            }
+            case BATCH_NORM -> {
+                GpuBuffer[] state = normState.get(op.name());
+                Act dx = new Act(ops.take(x.size()), x.n(), x.c(), x.h(), x.w());
+                ops.batchNormBackward(x.n(), x.c(), x.h(), x.w(), x.data(), dOut.data(), dx.data(), false, param(op, "gamma"),
+                        grad(op, "gamma"), grad(op, "beta"), op.eps(), state[0], state[1]);
+                dIn = new Act[] {dx};
+            }
+            case RELU -> {
+                ops.reluBackward(y.data(), dOut.data(), dOut.data(), dOut.size());
+                dIn = new Act[] {dOut};
+            }
+            case MAX_POOL -> {
+                Act dx = new Act(ops.take(x.size()), x.n(), x.c(), x.h(), x.w());
+                ops.maxPoolBackward(dOut.data(), argmax.get(op.name()), dx.data(), x.n() * x.c(), x.h(), x.w(), op.kernel(),
+                        op.stride(), op.pad());
+                dIn = new Act[] {dx};
+            }
+            case ADD -> {
+                Act copy = new Act(ops.take(dOut.size()), dOut.n(), dOut.c(), dOut.h(), dOut.w());
+                ops.copy(dOut.data(), copy.data(), dOut.size());
+                dIn = new Act[] {dOut, copy};
+            }
+            case GLOBAL_AVG_POOL -> {
+                Act dx = new Act(ops.take(x.size()), x.n(), x.c(), x.h(), x.w());
+                ops.meanPoolBackward(dOut.data(), dx.data(), x.n() * x.c(), x.h() * x.w());
+                dIn = new Act[] {dx};
+            }
+            case CLASSIFIER -> {
+                int d = x.c() * x.h() * x.w();
+                Act dx = wantInput ? new Act(ops.take(x.size()), x.n(), x.c(), x.h(), x.w()) : null;
+                ops.classifierBackward(x.data(), param(op, "W"), dOut.data(), dx == null ? null : dx.data(), grad(op, "W"),
+                        grad(op, "b"), x.n(), d, op.outChannels());
+                dIn = new Act[] {dx};
+            }
+            default -> throw new IllegalArgumentException(op.name() + ": " + op.kind() + " does not run on the GPU engine");
+        }
+        release(op, x, y);
+        return dIn;
+    }
+
+    private ConvShape shape(Op op, Act x) {
+        return new ConvShape(x.n(), x.c(), x.h(), x.w(), op.outChannels(), op.kernel(), op.kernel(), op.stride(), op.pad());
+    }
+
+    private GpuBuffer param(Op op, String key) {
+        ModelDescription.Param p = op.param(key).orElseThrow(() -> new IllegalArgumentException(op.name() + " has no " + key));
+        return params.slice(p.offset(), p.length());
+    }
+
+    private GpuBuffer grad(Op op, String key) {
+        ModelDescription.Param p = op.param(key).orElseThrow(() -> new IllegalArgumentException(op.name() + " has no " + key));
+        return grads.slice(p.offset(), p.length());
+    }
+
+    private void hold(GpuBuffer a, int count) {
+        holds.merge(a, count, Integer::sum);
+    }
+
+    /** One holder fewer; the last gives the buffer back to the workspace. */
+    private void drop(GpuBuffer a) {
+        Integer left = holds.get(a);
+        if (left == null) {
+            return;
+        }
+        if (left > 1) {
+            holds.put(a, left - 1);
+        } else {
+            holds.remove(a);
+            ops.give(a);
+        }
+    }
+
+    /** Frees the batch norms' saved statistics and scratch (their memory goes with the operations' close). */
+    void clear() {
+        normState.clear();
+    }
+}
