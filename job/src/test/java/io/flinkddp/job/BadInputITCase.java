@@ -95,6 +95,17 @@ class BadInputITCase {
         assertEquals(0, new DeviceClaims(DeviceClaims.DEFAULT_DIRECTORY, 1).claimsOf(0), "claims left by the failed attempt");
     }
 
+    /** This machine has no GPU: --device gpu stops the run in one line that names what is missing, with no restart. */
+    @Test
+    void deviceGpuWithoutAGpuStopsWithWhatIsMissing() throws Exception {
+        Path data = EquivalenceITCase.writeTwoClassImages(temp.resolve("data"), 8);
+        Path output = temp.resolve("gpu");
+        JobRunner run = JobRunner.run(small(data, output, "--device", "gpu", "--model", "resnet50"));
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().contains("--device gpu: ") && run.err().contains("install"), run.err());
+        assertTrue(!Files.exists(output.resolve("model.zip")), "nothing trained");
+    }
+
     @Test
     void oneClassOrTooManySlotsStopWithTheReason() throws Exception {
         Path data = EquivalenceITCase.writeTwoClassImages(temp.resolve("data"), 4);

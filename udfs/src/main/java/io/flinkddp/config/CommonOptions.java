@@ -31,8 +31,18 @@ public interface CommonOptions extends OptionValues {
     Option<Integer> RESIZE = Option.of("resize", "Shorter image side after resizing; auto is crop x 8/7 (256 for crop 224).", AUTO,
             "auto", text -> text.equals("auto") ? AUTO : Integer.valueOf(text)).shapingTraining();
     Option<Boolean> HELP = Option.flag("help", "Print this help and exit.");
+    String DEVICE_AUTO = "auto";
+    String DEVICE_CPU = "cpu";
+    String DEVICE_GPU = "gpu";
+    Option<String> DEVICE = Option.choice("device",
+            "Where a slot computes: auto (the CPU engine for now: the GPU engine has not yet passed its checks on a GPU, README"
+                    + " \"GPUs\"), cpu, or gpu (the GPU engine on cuDNN, one GPU per slot; resnet50; the TaskManager needs CUDA 13,"
+                    + " cuDNN 9 and cuBLAS).", DEVICE_AUTO, DEVICE_CPU, DEVICE_GPU);
+    Option<String> PRECISION = Option.choice("precision",
+            "The GPU engine's arithmetic: tf32 (PyTorch's default: TF32 convolutions, float32 classifier) or fp32 (float32"
+                    + " everywhere). The CPU engine computes in float32 either way.", "tf32", "fp32");
 
-    List<Option<?>> COMMON = List.of(DATA, OUTPUT, SLOTS, BATCH_SIZE, RESIZE, CROP);
+    List<Option<?>> COMMON = List.of(DATA, OUTPUT, SLOTS, BATCH_SIZE, RESIZE, CROP, DEVICE, PRECISION);
 
     default String data() {
         return get(DATA);
@@ -52,6 +62,16 @@ public interface CommonOptions extends OptionValues {
 
     default int cropPixels() {
         return get(CROP);
+    }
+
+    /** {@link #DEVICE_AUTO}, {@link #DEVICE_CPU} or {@link #DEVICE_GPU}. */
+    default String device() {
+        return get(DEVICE);
+    }
+
+    /** The GPU engine's precision: tf32 or fp32. */
+    default String precision() {
+        return get(PRECISION);
     }
 
     /** The resize side; the settings resolve auto to crop x 8/7 ({@link #resolveAutoResize}). */

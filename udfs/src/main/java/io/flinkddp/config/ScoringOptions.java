@@ -40,9 +40,9 @@ public interface ScoringOptions extends CommonOptions {
     Option<Integer> SCORING_CROP = CROP.describedAs("Side of the center crop fed to the network; default: the model's.", "the model's");
 
     List<Option<?>> PREDICT = List.of(MODEL, SCORED_DATA, SCORING_OUTPUT, SCORING_SLOTS, SCORING_BATCH, SCORING_RESIZE, SCORING_CROP,
-            TOP_K, CLASS_NAMES, HELP);
+            TOP_K, CLASS_NAMES, DEVICE, PRECISION, HELP);
     List<Option<?>> EVALUATE = List.of(MODEL, LABELLED_DATA, SCORING_OUTPUT, SCORING_SLOTS, SCORING_BATCH, SCORING_RESIZE, SCORING_CROP,
-            CLASS_NAMES, HELP);
+            CLASS_NAMES, DEVICE, PRECISION, HELP);
 
     default String modelUri() {
         return get(MODEL);

@@ -33,6 +33,10 @@ public final class TrainingSettings implements TrainOptions, Serializable {
             throw new InvalidSettingsException("--" + ACCUMULATE.name() + " and --" + LOCAL_STEPS.name() + " do not combine, got "
                     + accumulate() + " and " + localSteps() + ": choose one");
         }
+        if (device().equals(DEVICE_GPU) && !model().equals(RESNET50)) {
+            throw new InvalidSettingsException("--" + DEVICE.name() + " gpu needs --" + MODEL.name() + " " + RESNET50 + ", got " + model()
+                    + ": the GPU engine runs convolutions without bias (resnet50's)");
+        }
         if (!freeze().equals(NONE) && !model().equals(RESNET50)) {
             throw new InvalidSettingsException("--" + FREEZE.name() + " " + freeze() + " needs --" + MODEL.name() + " " + RESNET50
                     + ", got " + model());

@@ -2,7 +2,8 @@ package io.flinkddp.functions;
 
 import io.flinkddp.config.ScoringSettings;
 import io.flinkddp.model.Engines;
-import io.flinkddp.model.ReplicaEngine;
+import io.flinkddp.model.GpuResources;
+import io.flinkddp.model.SlotEngine;
 import io.flinkddp.model.weights.ModelFile;
 import io.flinkddp.score.ImageToScore;
 import io.flinkddp.score.ScoredImage;
@@ -30,14 +31,16 @@ public class ScoreImages extends RichMapPartitionFunction<ImageToScore, ScoredIm
 
     @Override
     public void mapPartition(Iterable<ImageToScore> images, Collector<ScoredImage> out) {
-        ReplicaEngine engine = null;
+        SlotEngine engine = null;
         try {
             Scorer scorer = null;
             List<ImageToScore> batch = new ArrayList<>(settings.batchSizePerSlot());
             for (ImageToScore image : images) {
                 if (scorer == null) {
-                    engine = Engines.forScoring(ModelFile.load(settings.modelUri(), settings.cropPixels()), settings.cropPixels());
-                    scorer = new Scorer(engine, k);
+                    engine = Engines.forScoring(ModelFile.load(settings.modelUri(), settings.cropPixels()), settings.cropPixels(),
+                            settings.device(), settings.precision(),
+                            GpuResources.indices(getRuntimeContext().getExternalResourceInfos(GpuResources.RESOURCE)));
+                    scorer = new Scorer(engine.engine(), k);
                 }
                 batch.add(image);
                 if (batch.size() == settings.batchSizePerSlot()) {

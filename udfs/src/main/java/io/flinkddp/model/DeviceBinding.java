@@ -34,7 +34,7 @@ public final class DeviceBinding {
     }
 
     /** The ND4J device of the {@code claimed}-th of the devices: that GPU's index, or {@code claimed} itself without external GPUs. */
-    static int deviceOf(int claimed, List<Integer> gpus) {
+    public static int deviceOf(int claimed, List<Integer> gpus) {
         return gpus.isEmpty() ? claimed : gpus.get(claimed);
     }
 }

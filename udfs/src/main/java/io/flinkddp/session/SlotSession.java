@@ -95,7 +95,8 @@ public final class SlotSession implements AutoCloseable {
 
     /**
      * Runs round {@code round} (see {@link SlotTrainer#round}) and writes what it produced. A step that
-     * runs out of memory fails the job at once with one line naming --batch-size and --accumulate.
+     * runs out of memory (the JVM's, native or the GPU's) fails the job at once with one line naming
+     * --batch-size and --accumulate.
      */
     public RoundReport round(int round, RoundReport previous, List<GradientChunk> sums, Consumer<GradientChunk> out) {
         int epochsBefore = trainer.history().size();
@@ -110,6 +111,8 @@ public final class SlotSession implements AutoCloseable {
             report = trainer.round(round, previous, sums, out);
         } catch (OutOfMemoryError e) {
             throw StepMemory.tooLarge(e, settings);
+        } catch (RuntimeException e) {
+            throw StepMemory.outOfGpuMemory(e) ? StepMemory.tooLargeOnGpu(e, settings) : e;
         }
         clock.ended(System.nanoTime(), engine.engine().gradientNanos());
         if (trainer.finished() && clock.rounds() > 0) {

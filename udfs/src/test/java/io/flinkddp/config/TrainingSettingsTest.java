@@ -117,6 +117,9 @@ class TrainingSettingsTest {
         assertEquals("--data is required, got null", noData.getMessage());
         assertEquals("--resize must be at least --crop (64), got 40", error("--crop", "64", "--resize", "40"));
         assertEquals("--freeze layer2 needs --model resnet50, got cnn-small", error("--freeze", "layer2", "--model", "cnn-small"));
+        assertEquals("--device gpu needs --model resnet50, got cnn-small: the GPU engine runs convolutions without bias (resnet50's)",
+                error("--device", "gpu", "--model", "cnn-small"));
+        assertEquals("--device must be auto or cpu or gpu, got tpu", error("--device", "tpu"));
         assertEquals("--freeze must be none or stem or layer1 or layer2 or layer3 or layer4, got layer5", error("--freeze", "layer5"));
         assertEquals("--dry-run must be true or false, got 'yes'", error("--dry-run=yes"));
         assertEquals("--accumulate and --local-steps do not combine, got 2 and 2: choose one",

@@ -26,8 +26,18 @@ public final class GpuAvailability {
     private GpuAvailability() {
     }
 
-    /** Empty when the libraries load and at least one CUDA device answers; else why not. */
-    public static Optional<String> problem() {
+    /** The first answer: a failed load of JavaCPP's CUDA classes cannot be retried in a JVM (its class stays broken). */
+    private static Optional<String> answer;
+
+    /** Empty when the libraries load and at least one CUDA device answers; else why not. Asked once per JVM. */
+    public static synchronized Optional<String> problem() {
+        if (answer == null) {
+            answer = firstProblem();
+        }
+        return answer;
+    }
+
+    private static Optional<String> firstProblem() {
         try {
             Loader.load(cudart.class);
             int[] count = new int[1];
@@ -55,6 +65,13 @@ public final class GpuAvailability {
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
             return Optional.of(missingLibrary(e));
         }
+    }
+
+    /** CUDA devices this process sees (call once {@link #problem} found none). */
+    public static int deviceCount() {
+        int[] count = new int[1];
+        CudaCalls.cuda(cudaGetDeviceCount(count), "cudaGetDeviceCount");
+        return count[0];
     }
 
     /** The library a failed load names, with what provides it. */
