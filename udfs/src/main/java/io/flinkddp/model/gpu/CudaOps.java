@@ -1,5 +1,7 @@
 package io.flinkddp.model.gpu;
 
+import static org.bytedeco.cuda.global.cudart.cudaFreeHost;
+import static org.bytedeco.cuda.global.cudart.cudaMallocHost;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyAsync;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToDevice;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 
 /**
  * The GPU engine's operations on one NVIDIA GPU: convolutions on cuDNN (an algorithm per shape, chosen
@@ -31,6 +34,9 @@ public final class CudaOps implements GpuOps {
     private final Map<String, BatchNorm> norms = new HashMap<>();
     private final List<DeviceArray> allocations = new ArrayList<>();
     private DeviceArray pixels;
+    /** Page-locked host memory the images go up through (the step waits for the logits before the next upload). */
+    private Pointer pinned;
+    private BytePointer staging;
     private DeviceArray labels;
     private DeviceArray losses;
     private boolean closed;
@@ -95,21 +101,24 @@ public final class CudaOps implements GpuOps {
         int bytes = 3 * side * side;
         long total = (long) images.size() * bytes;
         if (pixels == null || pixels.bytes() < total) {
+            device.synchronize();
             if (pixels != null) {
-                device.synchronize();
                 pixels.close();
+                cudaFreeHost(pinned);
             }
             pixels = device.allocate(total);
+            pinned = new Pointer();
+            CudaCalls.cuda(cudaMallocHost(pinned, total), "cudaMallocHost(" + total + " bytes of pinned host memory)");
+            staging = new BytePointer(pinned).capacity(total);
+        } else {
+            device.synchronize(); // the last upload from the staging memory is done before it is overwritten
         }
-        try (BytePointer host = new BytePointer(total)) {
-            for (int i = 0; i < images.size(); i++) {
-                host.position((long) i * bytes).put(images.get(i), 0, bytes);
-            }
-            host.position(0);
-            CudaCalls.cuda(cudaMemcpyAsync(pixels.address(), host, total, cudaMemcpyHostToDevice, device.stream()),
-                    "cudaMemcpyAsync (images)");
-            CudaCalls.cuda(cudaStreamSynchronize(device.stream()), "cudaStreamSynchronize");
+        for (int i = 0; i < images.size(); i++) {
+            staging.position((long) i * bytes).put(images.get(i), 0, bytes);
         }
+        staging.position(0);
+        CudaCalls.cuda(cudaMemcpyAsync(pixels.address(), staging, total, cudaMemcpyHostToDevice, device.stream()),
+                "cudaMemcpyAsync (images)");
         kernels.normalize(pixels, d(out), images.size(), side, scale, shift);
     }
 
@@ -287,6 +296,9 @@ public final class CudaOps implements GpuOps {
                 if (d != null) {
                     d.close();
                 }
+            }
+            if (pinned != null) {
+                cudaFreeHost(pinned);
             }
             kernels.close();
             device.close();
