@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Picks and builds the engine of a training slot or a scoring subtask from {@code --device}, so that no
@@ -21,6 +23,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * the GPU this subtask claims. Keeps nothing.
  */
 public final class Engines {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Engines.class);
 
     private Engines() {
     }
@@ -35,6 +39,10 @@ public final class Engines {
      */
     public static SlotEngine forTraining(TrainingSettings settings, int numClasses, List<Integer> gpus, boolean loadInitialWeights) {
         boolean gpu = settings.device().equals(CommonOptions.DEVICE_GPU);
+        if (settings.device().equals(CommonOptions.DEVICE_AUTO) && GpuAvailability.problem().isEmpty()) {
+            LOG.warn("this TaskManager can run the GPU engine, but --device auto keeps the CPU engine until the GPU engine has"
+                    + " passed its checks on a GPU (README, GPUs): pass --device gpu to train on the GPU");
+        }
         DeviceClaim device = gpu ? claimGpu(gpus) : DeviceBinding.claimForCurrentThread(gpus);
         try {
             ComputationGraph net = Networks.build(settings, numClasses);

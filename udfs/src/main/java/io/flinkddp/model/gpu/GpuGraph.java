@@ -71,11 +71,9 @@ final class GpuGraph {
         float[] host = new float[n * classes];
         GpuBuffer dLogits = ops.take((long) n * classes);
         ops.softmaxCrossEntropyGradient(logits.data(), labels, dLogits, n, classes);
-        ops.download(logits.data(), host, 0, host.length);
         Map<String, Act> dOuts = new HashMap<>();
         List<Op> order = model.ops();
         dOuts.put(order.get(order.size() - 1).name(), new Act(dLogits, n, classes, 1, 1));
-        drop(logits.data());
         for (int i = order.size() - 1; i >= 0; i--) {
             Op op = order.get(i);
             if (op.frozen()) {
@@ -109,6 +107,8 @@ final class GpuGraph {
             }
         }
         dOuts.values().forEach(a -> ops.give(a.data()));
+        ops.download(logits.data(), host, 0, host.length); // the first wait of the step: the backward is queued by now
+        drop(logits.data());
         seen.clear();
         holds = null;
         return host;
