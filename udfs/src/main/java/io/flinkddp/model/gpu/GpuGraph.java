@@ -1,10 +1,10 @@
 package io.flinkddp.model.gpu;
 
+import io.flinkddp.model.Holds;
 import io.flinkddp.model.ModelDescription.Kind;
 import io.flinkddp.model.ModelDescription.Op;
 import io.flinkddp.model.ModelDescription;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -43,7 +43,7 @@ final class GpuGraph {
     /** During a training step: each op's input and output activations and what its backward keeps. */
     private final Map<String, Act[]> seen = new HashMap<>();
     private final Map<String, GpuBuffer> argmax = new HashMap<>();
-    private IdentityHashMap<GpuBuffer, Integer> holds;
+    private final Holds<GpuBuffer> holds = new Holds<>();
 
     GpuGraph(ModelDescription model, GpuOps ops, GpuBuffer params, GpuBuffer grads) {
         this.model = model;
@@ -110,7 +110,7 @@ final class GpuGraph {
         ops.download(logits.data(), host, 0, host.length); // the first wait of the step: the backward is queued by now
         drop(logits.data());
         seen.clear();
-        holds = null;
+        holds.clear();
         return host;
     }
 
@@ -120,12 +120,12 @@ final class GpuGraph {
         float[] host = new float[images.size() * model.numClasses()];
         ops.download(logits.data(), host, 0, host.length);
         drop(logits.data());
-        holds = null;
+        holds.clear();
         return host;
     }
 
     private Act forward(List<byte[]> images, int side, boolean training) {
-        holds = new IdentityHashMap<>();
+        holds.clear();
         int n = images.size();
         float[] scale = new float[3];
         float[] shift = new float[3];
@@ -312,19 +312,12 @@ final class GpuGraph {
     }
 
     private void hold(GpuBuffer a, int count) {
-        holds.merge(a, count, Integer::sum);
+        holds.add(a, count);
     }
 
     /** One holder fewer; the last gives the buffer back to the workspace. */
     private void drop(GpuBuffer a) {
-        Integer left = holds.get(a);
-        if (left == null) {
-            return;
-        }
-        if (left > 1) {
-            holds.put(a, left - 1);
-        } else {
-            holds.remove(a);
+        if (holds.drop(a)) {
             ops.give(a);
         }
     }

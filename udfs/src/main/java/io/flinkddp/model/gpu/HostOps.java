@@ -143,54 +143,22 @@ public final class HostOps implements GpuOps {
         }
     }
 
-    @Override
-    public void convForward(ConvShape s, GpuBuffer x, GpuBuffer w, GpuBuffer y) {
+    /** Visits every (output, input, weight) index triple of a convolution where the input is inside the image. */
+    private static void forEachTap(ConvShape s, Tap tap) {
         int oh = s.outH();
         int ow = s.outW();
         for (int n = 0; n < s.n(); n++) {
             for (int o = 0; o < s.k(); o++) {
                 for (int oy = 0; oy < oh; oy++) {
                     for (int ox = 0; ox < ow; ox++) {
-                        double acc = 0;
-                        for (int c = 0; c < s.c(); c++) {
-                            for (int ky = 0; ky < s.r(); ky++) {
-                                int iy = oy * s.stride() - s.pad() + ky;
-                                if (iy < 0 || iy >= s.h()) {
-                                    continue;
-                                }
-                                for (int kx = 0; kx < s.s(); kx++) {
-                                    int ix = ox * s.stride() - s.pad() + kx;
-                                    if (ix >= 0 && ix < s.w()) {
-                                        acc += (double) b(x).get(((long) (n * s.c() + c) * s.h() + iy) * s.w() + ix)
-                                                * b(w).get(((long) (o * s.c() + c) * s.r() + ky) * s.s() + kx);
-                                    }
-                                }
-                            }
-                        }
-                        b(y).set(((long) (n * s.k() + o) * oh + oy) * ow + ox, (float) acc);
-                    }
-                }
-            }
-        }
-    }
-
-    @Override
-    public void convBackwardData(ConvShape s, GpuBuffer w, GpuBuffer dy, GpuBuffer dx, boolean accumulate) {
-        double[] acc = new double[(int) s.inputFloats()];
-        int oh = s.outH();
-        int ow = s.outW();
-        for (int n = 0; n < s.n(); n++) {
-            for (int o = 0; o < s.k(); o++) {
-                for (int oy = 0; oy < oh; oy++) {
-                    for (int ox = 0; ox < ow; ox++) {
-                        double g = b(dy).get(((long) (n * s.k() + o) * oh + oy) * ow + ox);
+                        int out = ((n * s.k() + o) * oh + oy) * ow + ox;
                         for (int c = 0; c < s.c(); c++) {
                             for (int ky = 0; ky < s.r(); ky++) {
                                 int iy = oy * s.stride() - s.pad() + ky;
                                 for (int kx = 0; iy >= 0 && iy < s.h() && kx < s.s(); kx++) {
                                     int ix = ox * s.stride() - s.pad() + kx;
                                     if (ix >= 0 && ix < s.w()) {
-                                        acc[((n * s.c() + c) * s.h() + iy) * s.w() + ix] += g * b(w).get(((long) (o * s.c() + c) * s.r() + ky) * s.s() + kx);
+                                        tap.at(out, ((n * s.c() + c) * s.h() + iy) * s.w() + ix, ((o * s.c() + c) * s.r() + ky) * s.s() + kx);
                                     }
                                 }
                             }
@@ -199,6 +167,33 @@ public final class HostOps implements GpuOps {
                 }
             }
         }
+    }
+
+    private interface Tap {
+        void at(int out, int in, int weight);
+    }
+
+    @Override
+    public void convForward(ConvShape s, GpuBuffer x, GpuBuffer w, GpuBuffer y) {
+        double[] acc = new double[(int) s.outputFloats()];
+        float[] xs = b(x).data();
+        float[] ws = b(w).data();
+        int xo = b(x).offset();
+        int wo = b(w).offset();
+        forEachTap(s, (out, in, weight) -> acc[out] += (double) xs[xo + in] * ws[wo + weight]);
+        for (int i = 0; i < acc.length; i++) {
+            b(y).set(i, (float) acc[i]);
+        }
+    }
+
+    @Override
+    public void convBackwardData(ConvShape s, GpuBuffer w, GpuBuffer dy, GpuBuffer dx, boolean accumulate) {
+        double[] acc = new double[(int) s.inputFloats()];
+        float[] gs = b(dy).data();
+        float[] ws = b(w).data();
+        int go = b(dy).offset();
+        int wo = b(w).offset();
+        forEachTap(s, (out, in, weight) -> acc[in] += (double) gs[go + out] * ws[wo + weight]);
         for (int i = 0; i < acc.length; i++) {
             b(dx).set(i, (float) (accumulate ? b(dx).get(i) + acc[i] : acc[i]));
         }
@@ -207,28 +202,11 @@ public final class HostOps implements GpuOps {
     @Override
     public void convBackwardFilter(ConvShape s, GpuBuffer x, GpuBuffer dy, GpuBuffer dw) {
         double[] acc = new double[(int) s.weightFloats()];
-        int oh = s.outH();
-        int ow = s.outW();
-        for (int n = 0; n < s.n(); n++) {
-            for (int o = 0; o < s.k(); o++) {
-                for (int oy = 0; oy < oh; oy++) {
-                    for (int ox = 0; ox < ow; ox++) {
-                        double g = b(dy).get(((long) (n * s.k() + o) * oh + oy) * ow + ox);
-                        for (int c = 0; c < s.c(); c++) {
-                            for (int ky = 0; ky < s.r(); ky++) {
-                                int iy = oy * s.stride() - s.pad() + ky;
-                                for (int kx = 0; iy >= 0 && iy < s.h() && kx < s.s(); kx++) {
-                                    int ix = ox * s.stride() - s.pad() + kx;
-                                    if (ix >= 0 && ix < s.w()) {
-                                        acc[((o * s.c() + c) * s.r() + ky) * s.s() + kx] += g * b(x).get(((long) (n * s.c() + c) * s.h() + iy) * s.w() + ix);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        float[] gs = b(dy).data();
+        float[] xs = b(x).data();
+        int go = b(dy).offset();
+        int xo = b(x).offset();
+        forEachTap(s, (out, in, weight) -> acc[weight] += (double) gs[go + out] * xs[xo + in]);
         for (int i = 0; i < acc.length; i++) {
             b(dw).set(i, (float) acc[i]);
         }

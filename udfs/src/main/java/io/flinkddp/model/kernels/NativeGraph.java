@@ -1,9 +1,9 @@
 package io.flinkddp.model.kernels;
 
+import io.flinkddp.model.Holds;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -49,7 +49,7 @@ public final class NativeGraph {
     private final Set<String> frozen;
     private final ArrayPool pool = new ArrayPool();
     /** During a step: how many consumers or backward passes still hold each activation. */
-    private IdentityHashMap<INDArray, Integer> holds;
+    private final Holds<INDArray> holds = new Holds<>();
     private INDArray features;
     /** Told each node's name once its backward has run (its gradient entries are final). */
     private Consumer<String> backwardDone = name -> { };
@@ -134,7 +134,7 @@ public final class NativeGraph {
                 }
             }
         }
-        holds = null;
+        holds.clear();
         this.features = null;
         pool.endStep();
         return logits;
@@ -143,15 +143,15 @@ public final class NativeGraph {
     /** The logits of an inference-mode forward pass (batch norm with its running statistics). */
     public INDArray logits(INDArray features) {
         INDArray logits = forward(features, false);
-        holds = null;
+        holds.clear();
         this.features = null;
         pool.endStep();
         return logits;
     }
 
     private INDArray forward(INDArray features, boolean training) {
+        holds.clear();
         this.features = features;
-        this.holds = new IdentityHashMap<>();
         Map<String, INDArray> values = new HashMap<>();
         values.put(input, features);
         INDArray out = null;
@@ -204,19 +204,12 @@ public final class NativeGraph {
 
     private void hold(INDArray a, int count) {
         if (a != features) {
-            holds.merge(a, count, Integer::sum);
+            holds.add(a, count);
         }
     }
 
     private void drop(INDArray a) {
-        Integer left = holds.get(a);
-        if (left == null) {
-            return;
-        }
-        if (left > 1) {
-            holds.put(a, left - 1);
-        } else {
-            holds.remove(a);
+        if (holds.drop(a)) {
             free(a);
         }
     }
