@@ -24,5 +24,9 @@ for prec in fp32 tf32; do
   peer "${sargs[@]}" --output "$w/p-$prec" > "$out/peer-$prec.log" 2>&1 || rc=1
   python3 bench/gpu/resnet_check.py speed "$w/o-$prec" "$w/p-$prec" 2>&1 | tee -a "$out/speed.txt"
 done
+# the same tf32 step run op by op, without CUDA graphs: what capturing the step gains
+ours --init-weights "$w/s/W.pth" --images "$w/s/X.npy" --labels "$w/s/Y.npy" --warmup 5 --steps 20 --precision tf32 --graphs off \
+  --output "$w/o-tf32-eager" > "$out/ours-tf32-eager.log" 2>&1 || rc=1
+python3 bench/gpu/resnet_check.py speed "$w/o-tf32-eager" "$w/p-tf32" 2>&1 | sed 's/^/graphs off: /' | tee -a "$out/speed.txt"
 tail -n 3 "$out"/ours-fp32.log "$out"/ours-tf32.log
 echo "rc=$rc"; exit $rc

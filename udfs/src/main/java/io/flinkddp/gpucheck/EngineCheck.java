@@ -86,7 +86,39 @@ public final class EngineCheck {
             }
             gpuAlone(model, gpu, parameters, images, labels, underTest);
         }
+        stepGraphs(model, parameters, underTest);
         return failures;
+    }
+
+    /**
+     * Steps captured once per batch shape and replayed (CUDA graphs) against the same steps run op by op, on
+     * the same operations: a new batch each step, a ragged one in between, SGD steps between them, inference
+     * too. A replay that read a batch captured by value, or memory that moved, would differ.
+     */
+    private void stepGraphs(ModelDescription model, float[] parameters, Supplier<GpuOps> underTest) {
+        double worst = 0;
+        try (GpuEngine eager = new GpuEngine(model, parameters, underTest.get(), SIDE, false);
+             GpuEngine graphs = new GpuEngine(model, parameters, underTest.get(), SIDE, true)) {
+            Random random = new Random(5);
+            for (int step = 0; step < 6; step++) {
+                int n = step == 3 ? 3 : 4;
+                List<byte[]> batch = images(100 + step, n);
+                int[] batchLabels = random.ints(n, 0, CLASSES).toArray();
+                float[][] logits = new float[2][];
+                for (GpuEngine e : List.of(eager, graphs)) {
+                    e.computeGradient(batch, batchLabels);
+                    e.copy(EngineBuffer.GRADIENT, EngineBuffer.SUM);
+                    e.sgdStep(EngineBuffer.SUM, n, 0.05, 0.9);
+                    logits[e == eager ? 0 : 1] = flat(e.logits(batch));
+                }
+                worst = Math.max(worst, relative(graphs.read(EngineBuffer.GRADIENT), eager.read(EngineBuffer.GRADIENT)));
+                worst = Math.max(worst, relative(logits[1], logits[0]));
+            }
+            worst = Math.max(worst, relative(graphs.read(EngineBuffer.PARAMETERS), eager.read(EngineBuffer.PARAMETERS)));
+            check("captured steps (" + graphs.replayedSteps() + " replayed) equal steps run op by op", worst, 1e-5);
+            check("steps were captured" + (graphs.captureProblem() == null ? "" : ": " + graphs.captureProblem()),
+                    graphs.replayedSteps() >= 6 && graphs.captureProblem() == null ? 0 : 1, 0);
+        }
     }
 
     /** What needs no reference: determinism, slices, reports, memory. */

@@ -1,32 +1,47 @@
 package io.flinkddp.model.gpu;
 
+import static org.bytedeco.cuda.global.cublas.cublasSetWorkspace_v2;
 import static org.bytedeco.cuda.global.cudart.cudaFreeHost;
+import static org.bytedeco.cuda.global.cudart.cudaGraphDestroy;
+import static org.bytedeco.cuda.global.cudart.cudaGraphExecDestroy;
+import static org.bytedeco.cuda.global.cudart.cudaGraphInstantiate;
+import static org.bytedeco.cuda.global.cudart.cudaGraphLaunch;
 import static org.bytedeco.cuda.global.cudart.cudaMallocHost;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyAsync;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToDevice;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
 import static org.bytedeco.cuda.global.cudart.cudaMemsetAsync;
+import static org.bytedeco.cuda.global.cudart.cudaStreamBeginCapture;
+import static org.bytedeco.cuda.global.cudart.cudaStreamCaptureModeThreadLocal;
+import static org.bytedeco.cuda.global.cudart.cudaStreamEndCapture;
 import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.cuda.cudart.CUgraphExec_st;
+import org.bytedeco.cuda.cudart.CUgraph_st;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
 
 /**
  * The GPU engine's operations on one NVIDIA GPU: convolutions on cuDNN (an algorithm per shape, chosen
  * once: {@link ConvolutionPlans}), batch norm on cuDNN's spatial mode, the classifier on cuBLAS and the
- * rest on {@link GpuKernels}, all queued in order on the device's stream. Workspaces come from an
- * {@link ActivationPool}. Keeps the device, its handles, plans, kernels and every allocation until
+ * rest on {@link GpuKernels}, all queued in order on the device's stream; a step can be captured as a CUDA
+ * graph and replayed (the batch goes through pinned staging memory at fixed addresses, cuBLAS gets a fixed
+ * workspace). Workspaces come from an {@link ActivationPool}. Keeps the device, its handles, plans, kernels and every allocation until
  * {@link #close}, which frees them all.
  */
 public final class CudaOps implements GpuOps {
 
+    private static final long CUBLAS_WORKSPACE_BYTES = 32L << 20;
+
     private final GpuDevice device;
+    private final DeviceArray cublasWorkspace;
     private final GpuKernels kernels;
     private final ConvolutionPlans plans;
     private final ActivationPool pool;
@@ -39,6 +54,9 @@ public final class CudaOps implements GpuOps {
     private BytePointer staging;
     private DeviceArray labels;
     private DeviceArray losses;
+    private Pointer pinnedLabels;
+    private IntPointer stagedLabels;
+    private long moves;
     private boolean closed;
 
     /** Operations on {@code device} (which they own from now on) at {@code precision}. */
@@ -53,6 +71,9 @@ public final class CudaOps implements GpuOps {
         this.plans = new ConvolutionPlans(device, precision);
         this.pool = new ActivationPool(device);
         this.classifier = new Classifier(device, kernels);
+        this.cublasWorkspace = device.allocate(CUBLAS_WORKSPACE_BYTES);
+        CudaCalls.cublas(cublasSetWorkspace_v2(device.cublas(), cublasWorkspace.address(), CUBLAS_WORKSPACE_BYTES),
+                "cublasSetWorkspace"); // a fixed one, so that cuBLAS allocates nothing while a step is captured
     }
 
     private static DeviceArray d(GpuBuffer buffer) {
@@ -97,11 +118,11 @@ public final class CudaOps implements GpuOps {
     }
 
     @Override
-    public void uploadImages(List<byte[]> images, int side, float[] scale, float[] shift, GpuBuffer out) {
+    public void stage(List<byte[]> images, int side, int[] rowLabels) {
         int bytes = 3 * side * side;
         long total = (long) images.size() * bytes;
+        device.synchronize(); // the last step has read the staging memory before it is overwritten
         if (pixels == null || pixels.bytes() < total) {
-            device.synchronize();
             if (pixels != null) {
                 pixels.close();
                 cudaFreeHost(pinned);
@@ -110,16 +131,37 @@ public final class CudaOps implements GpuOps {
             pinned = new Pointer();
             CudaCalls.cuda(cudaMallocHost(pinned, total), "cudaMallocHost(" + total + " bytes of pinned host memory)");
             staging = new BytePointer(pinned).capacity(total);
-        } else {
-            device.synchronize(); // the last upload from the staging memory is done before it is overwritten
+            moves++;
         }
         for (int i = 0; i < images.size(); i++) {
             staging.position((long) i * bytes).put(images.get(i), 0, bytes);
         }
         staging.position(0);
+        int rows = rowLabels == null ? 0 : rowLabels.length;
+        if (labels == null || labels.bytes() < 4L * rows) {
+            if (labels != null) {
+                labels.close();
+                losses.close();
+                cudaFreeHost(pinnedLabels);
+            }
+            labels = device.allocate(4L * Math.max(rows, 1));
+            losses = device.allocate(8L * Math.max(rows, 1));
+            pinnedLabels = new Pointer();
+            CudaCalls.cuda(cudaMallocHost(pinnedLabels, 4L * Math.max(rows, 1)), "cudaMallocHost (labels)");
+            stagedLabels = new IntPointer(pinnedLabels).capacity(Math.max(rows, 1));
+            moves++;
+        }
+        if (rowLabels != null) {
+            stagedLabels.position(0).put(rowLabels, 0, rows);
+        }
+    }
+
+    @Override
+    public void normalizeImages(int n, int side, float[] scale, float[] shift, GpuBuffer out) {
+        long total = 3L * n * side * side;
         CudaCalls.cuda(cudaMemcpyAsync(pixels.address(), staging, total, cudaMemcpyHostToDevice, device.stream()),
                 "cudaMemcpyAsync (images)");
-        kernels.normalize(pixels, d(out), images.size(), side, scale, shift);
+        kernels.normalize(pixels, d(out), n, side, scale, shift);
     }
 
     @Override
@@ -250,18 +292,54 @@ public final class CudaOps implements GpuOps {
     }
 
     @Override
-    public void softmaxCrossEntropyGradient(GpuBuffer logits, int[] rowLabels, GpuBuffer dLogits, int rows, int classes) {
-        if (labels == null || labels.bytes() < 4L * rows) {
-            if (labels != null) {
-                device.synchronize();
-                labels.close();
-                losses.close();
-            }
-            labels = device.allocate(4L * rows);
-            losses = device.allocate(8L * rows);
-        }
-        labels.upload(rowLabels);
+    public void softmaxCrossEntropyGradient(GpuBuffer logits, GpuBuffer dLogits, int rows, int classes) {
+        CudaCalls.cuda(cudaMemcpyAsync(labels.address(), stagedLabels, 4L * rows, cudaMemcpyHostToDevice, device.stream()),
+                "cudaMemcpyAsync (labels)");
         kernels.softmaxCrossEntropy(d(logits), labels, d(dLogits), losses, rows, classes, 1f);
+    }
+
+    @Override
+    public void beginCapture() {
+        CudaCalls.cuda(cudaStreamBeginCapture(device.stream(), cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
+    }
+
+    @Override
+    public Replay endCapture() {
+        CUgraph_st graph = new CUgraph_st();
+        CudaCalls.cuda(cudaStreamEndCapture(device.stream(), graph), "cudaStreamEndCapture");
+        CUgraphExec_st exec = new CUgraphExec_st();
+        int instantiated = cudaGraphInstantiate(exec, graph, 0L);
+        if (instantiated != 0) {
+            cudaGraphDestroy(graph);
+            CudaCalls.cuda(instantiated, "cudaGraphInstantiate");
+        }
+        long capturedAt = moves();
+        return new Replay() {
+            private boolean closed;
+
+            @Override
+            public boolean launch() {
+                if (closed || capturedAt != moves()) {
+                    return false;
+                }
+                CudaCalls.cuda(cudaGraphLaunch(exec, device.stream()), "cudaGraphLaunch");
+                return true;
+            }
+
+            @Override
+            public void close() {
+                if (!closed) {
+                    closed = true;
+                    cudaGraphExecDestroy(exec);
+                    cudaGraphDestroy(graph);
+                }
+            }
+        };
+    }
+
+    /** How often memory a captured step may use has moved: staging grown or the device's workspace reallocated. */
+    private long moves() {
+        return moves + device.workspaceMoves();
     }
 
     @Override
@@ -292,6 +370,7 @@ public final class CudaOps implements GpuOps {
             plans.close();
             norms.values().forEach(BatchNorm::close);
             allocations.forEach(DeviceArray::close);
+            cublasWorkspace.close();
             for (DeviceArray d : new DeviceArray[] {pixels, labels, losses}) {
                 if (d != null) {
                     d.close();
@@ -299,6 +378,9 @@ public final class CudaOps implements GpuOps {
             }
             if (pinned != null) {
                 cudaFreeHost(pinned);
+            }
+            if (pinnedLabels != null) {
+                cudaFreeHost(pinnedLabels);
             }
             kernels.close();
             device.close();

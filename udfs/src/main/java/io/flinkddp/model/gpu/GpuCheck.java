@@ -24,10 +24,11 @@ import java.util.stream.Collectors;
  *
  * <pre>
  * GpuCheck --init-weights W.pth --images X.npy --labels Y.npy --precision fp32|tf32 --warmup W --steps K --output DIR
- *          [--lr 0.01] [--momentum 0.9] [--device N]
+ *          [--lr 0.01] [--momentum 0.9] [--device N] [--graphs on|off]
  * </pre>
  * {@code X.npy}: uint8 [N, H, W, 3] RGB, resized and cropped (H = W); {@code Y.npy}: int64 [N]. Runs W untimed, then K
  * timed steps (training mode, mean cross-entropy, SGD with momentum; each step uploads the batch, as training does) on that batch, and writes
+ * With {@code --graphs on} (the default) each step after the first two is one launch of a captured CUDA graph.
  * {@code DIR/gradients.npz} (the first step's mean gradient of every trainable tensor), {@code DIR/state.npz} (every
  * state_dict entry after all steps) and {@code DIR/step.json}. Needs no ND4J, DL4J or Flink: only JavaCPP's CUDA
  * presets, the pickle library and the project's classes.
@@ -58,6 +59,10 @@ public final class GpuCheck {
         float lr = Float.parseFloat(options.getOrDefault("lr", "0.01"));
         float momentum = Float.parseFloat(options.getOrDefault("momentum", "0.9"));
         int deviceIndex = Integer.parseInt(options.getOrDefault("device", "0"));
+        String graphs = options.getOrDefault("graphs", "on");
+        if (!graphs.equals("on") && !graphs.equals("off")) {
+            throw new IllegalArgumentException("--graphs is on or off, not " + graphs);
+        }
         java.util.Optional<String> unavailable = GpuAvailability.problem();
         if (unavailable.isPresent()) {
             throw new GpuUnavailableException(unavailable.get());
@@ -93,7 +98,7 @@ public final class GpuCheck {
             batch.add(Arrays.copyOfRange(pixels, i * imageBytes, (i + 1) * imageBytes));
         }
         CudaOps ops = new CudaOps(new GpuDevice(deviceIndex), precision);
-        try (GpuEngine engine = new GpuEngine(model, parameters, ops, side)) {
+        try (GpuEngine engine = new GpuEngine(model, parameters, ops, side, graphs.equals("on"))) {
             List<Double> losses = new ArrayList<>();
             List<Double> timed = new ArrayList<>();
             for (int step = 0; step < warmup + steps; step++) {
@@ -118,10 +123,12 @@ public final class GpuCheck {
             double median = median(timed);
             String json = String.format(Locale.ROOT,
                     "{\"device\": \"%s (device %d)\", \"precision\": \"%s\", \"batch\": %d, \"side\": %d, \"losses\": [%s], "
-                            + "\"step_ms_median\": %.4f, \"images_per_second\": %.1f, \"peak_gpu_bytes\": %d}%n",
+                            + "\"step_ms_median\": %.4f, \"images_per_second\": %.1f, \"peak_gpu_bytes\": %d, "
+                            + "\"workspace_bytes\": %d, \"graphs\": \"%s\", \"replayed_steps\": %d, \"capture_problem\": %s}%n",
                     ops.device().architecture(), deviceIndex, precision.name().toLowerCase(Locale.ROOT), n, side,
                     losses.stream().map(v -> String.format(Locale.ROOT, "%.8f", v)).collect(Collectors.joining(", ")),
-                    median, n / median * 1000, ops.device().peakBytes());
+                    median, n / median * 1000, ops.device().peakBytes(), engine.workspaceBytes(), graphs, engine.replayedSteps(),
+                    engine.captureProblem() == null ? "null" : "\"" + engine.captureProblem().replace("\"", "'") + "\"");
             Files.writeString(output.resolve("step.json"), json);
             System.out.print(json);
         }

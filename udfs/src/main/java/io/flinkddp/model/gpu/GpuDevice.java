@@ -41,6 +41,7 @@ public final class GpuDevice implements AutoCloseable {
     private final int major;
     private final int minor;
     private DeviceArray workspace;
+    private long workspaceMoves;
     private long allocatedBytes;
     private long peakBytes;
     private boolean closed;
@@ -109,8 +110,14 @@ public final class GpuDevice implements AutoCloseable {
                 workspace.close();
             }
             workspace = allocate(bytes);
+            workspaceMoves++;
         }
         return workspace.address();
+    }
+
+    /** How often the cuDNN workspace has been (re)allocated: a captured step that used it is stale after a move. */
+    long workspaceMoves() {
+        return workspaceMoves;
     }
 
     /** Waits for everything queued on the stream. */

@@ -35,6 +35,11 @@ public final class GpuEngine implements ReplicaEngine {
 
     /** An engine for {@code model} starting from {@code parameters} (DL4J's order), on images of {@code side} px; it owns {@code ops}. */
     public GpuEngine(ModelDescription model, float[] parameters, GpuOps ops, int side) {
+        this(model, parameters, ops, side, true);
+    }
+
+    /** As above; steps are captured once per batch shape and replayed when {@code stepGraphs} (CUDA graphs). */
+    public GpuEngine(ModelDescription model, float[] parameters, GpuOps ops, int side, boolean stepGraphs) {
         this.model = model;
         this.ops = ops;
         this.side = side;
@@ -56,7 +61,7 @@ public final class GpuEngine implements ReplicaEngine {
         if (at < size) {
             trained.add(new long[] {at, size});
         }
-        this.graph = new GpuGraph(model, ops, buffers.get(EngineBuffer.PARAMETERS), buffers.get(EngineBuffer.GRADIENT));
+        this.graph = new GpuGraph(model, ops, buffers.get(EngineBuffer.PARAMETERS), buffers.get(EngineBuffer.GRADIENT), stepGraphs);
     }
 
     @Override
@@ -175,6 +180,21 @@ public final class GpuEngine implements ReplicaEngine {
     @Override
     public long heldBytes() {
         return closed ? 0 : ops.heldBytes();
+    }
+
+    /** Steps that ran as one launch of a captured graph. */
+    public long replayedSteps() {
+        return graph.launches();
+    }
+
+    /** Why steps are not captured although asked to be (the operations refused a capture), or null. */
+    public String captureProblem() {
+        return graph.captureProblem();
+    }
+
+    /** Bytes of the steps' workspace (activations and their gradients, planned by lifetime). */
+    public long workspaceBytes() {
+        return 4 * graph.arenaFloats();
     }
 
     /** A buffer, allocated (zero) on first use. */

@@ -4,10 +4,15 @@ import io.flinkddp.model.Holds;
 import io.flinkddp.model.ModelDescription.Kind;
 import io.flinkddp.model.ModelDescription.Op;
 import io.flinkddp.model.ModelDescription;
+import io.flinkddp.model.gpu.GpuOps.Replay;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Runs a {@link ModelDescription}'s training step and inference on {@link GpuOps}, with the parameters and
@@ -44,12 +49,37 @@ final class GpuGraph {
     private final Map<String, Act[]> seen = new HashMap<>();
     private final Map<String, GpuBuffer> argmax = new HashMap<>();
     private final Holds<GpuBuffer> holds = new Holds<>();
+    /** False for the run that records a plan: buffers come from the operations. */
+    private final boolean planned;
+    private final Map<Shape, StepPlan> plans = new HashMap<>();
+    private final Map<Shape, Replay> replays = new HashMap<>();
+    private final Map<Shape, GpuBuffer> outputs = new HashMap<>();
+    private final Set<Shape> ranEagerly = new HashSet<>();
+    private boolean stepGraphs;
+    private GpuBuffer arena;
+    /** While a step runs: its plan and how many of its buffers it has taken. */
+    private StepPlan plan;
+    private int taken;
+    private long launches;
+    /** Why steps stopped being captured (null while they are, or were never asked to be). */
+    private String captureProblem;
 
-    GpuGraph(ModelDescription model, GpuOps ops, GpuBuffer params, GpuBuffer grads) {
+    /** A step's shape: its plan, its captured graph and its output are per shape. */
+    private record Shape(int n, int side, boolean training) {
+    }
+
+    /** A graph whose steps are captured and replayed when {@code stepGraphs} (and the operations can). */
+    GpuGraph(ModelDescription model, GpuOps ops, GpuBuffer params, GpuBuffer grads, boolean stepGraphs) {
+        this(model, ops, params, grads, true, stepGraphs);
+    }
+
+    private GpuGraph(ModelDescription model, GpuOps ops, GpuBuffer params, GpuBuffer grads, boolean planned, boolean stepGraphs) {
         this.model = model;
         this.ops = ops;
         this.params = params;
         this.grads = grads;
+        this.planned = planned;
+        this.stepGraphs = stepGraphs;
         for (Op op : model.ops()) {
             op.inputs().forEach(i -> consumers.merge(i, 1, Integer::sum));
             if (op.kind() == Kind.CONVOLUTION && (op.relu() || op.param("b").isPresent())) {
@@ -65,12 +95,138 @@ final class GpuGraph {
      * Returns the logits [n * classes], copied down.
      */
     float[] gradient(List<byte[]> images, int[] labels, int side, Consumer<Op> backwardDone) {
-        Act logits = forward(images, side, true);
         int n = labels.length;
+        ops.stage(images, side, labels);
+        GpuBuffer logits = run(new Shape(n, side, true), done -> trainingStep(n, side, done), backwardDone);
+        float[] host = new float[n * model.numClasses()];
+        ops.download(logits, host, 0, host.length); // the first wait of the step: the backward is queued by now
+        return host;
+    }
+
+    /** The logits [n * classes] of an inference-mode forward (batch norm on its running statistics), copied down. */
+    float[] logits(List<byte[]> images, int side) {
+        int n = images.size();
+        ops.stage(images, side, null);
+        GpuBuffer logits = run(new Shape(n, side, false), done -> inferenceStep(n, side), op -> { });
+        float[] host = new float[n * model.numClasses()];
+        ops.download(logits, host, 0, host.length);
+        return host;
+    }
+
+    /**
+     * Runs a step of this shape on its planned workspace: eagerly the first time (algorithms are chosen and
+     * descriptors made then), captured and launched the second, replayed after that. Returns the logits'
+     * buffer, valid until the next step.
+     */
+    private GpuBuffer run(Shape shape, Function<Consumer<Op>, GpuBuffer> step, Consumer<Op> done) {
+        StepPlan plan = plans.computeIfAbsent(shape, this::plan);
+        if (arena == null || arena.floats() < plan.arenaFloats()) {
+            closeReplays();
+            if (arena != null) {
+                ops.give(arena);
+            }
+            arena = ops.take(plan.arenaFloats());
+        }
+        Replay replay = replays.remove(shape);
+        if (replay != null) {
+            if (replay.launch()) {
+                replays.put(shape, replay);
+                launches++;
+                reportAll(done);
+                return outputs.get(shape);
+            }
+            replay.close();
+        }
+        if (stepGraphs && ranEagerly.contains(shape)) {
+            Replay captured = capture(plan, step);
+            if (captured != null) {
+                if (captured.launch()) {
+                    replays.put(shape, captured);
+                    launches++;
+                    reportAll(done);
+                    return outputs.get(shape);
+                }
+                captured.close();
+            }
+        }
+        GpuBuffer out = within(plan, () -> step.apply(done));
+        outputs.put(shape, out);
+        ranEagerly.add(shape);
+        return out;
+    }
+
+    /** The step recorded on the operations, or null (and graphs off from now on) when they refused it. */
+    private Replay capture(StepPlan plan, Function<Consumer<Op>, GpuBuffer> step) {
+        ops.beginCapture();
+        Replay captured = null;
+        try {
+            within(plan, () -> step.apply(op -> { }));
+        } catch (RuntimeException e) {
+            captureProblem = String.valueOf(e.getMessage());
+            stepGraphs = false;
+        } finally {
+            try {
+                captured = ops.endCapture();
+            } catch (RuntimeException e) {
+                captureProblem = captureProblem != null ? captureProblem : String.valueOf(e.getMessage());
+                stepGraphs = false;
+            }
+        }
+        if (!stepGraphs && captured != null) {
+            captured.close();
+            return null;
+        }
+        return captured;
+    }
+
+    /** Runs a step body with its takes served from the plan's places in the arena. */
+    private GpuBuffer within(StepPlan plan, Supplier<GpuBuffer> body) {
+        this.plan = plan;
+        taken = 0;
+        try {
+            GpuBuffer out = body.get();
+            if (taken != plan.buffers()) {
+                throw new IllegalStateException("the step took " + taken + " buffers, its plan has " + plan.buffers());
+            }
+            return out;
+        } finally {
+            this.plan = null;
+            seen.clear();
+            holds.clear();
+        }
+    }
+
+    private StepPlan plan(Shape shape) {
+        return plan(model, shape.n(), shape.side(), shape.training());
+    }
+
+    /** A step's workspace buffers and their lifetimes, from a run of the step on operations that only record. */
+    static StepPlan plan(ModelDescription model, int n, int side, boolean training) {
+        return StepPlan.record(recorder -> {
+            long size = model.layout().numParams();
+            GpuGraph dry = new GpuGraph(model, recorder, recorder.allocate(size), recorder.allocate(size), false, false);
+            if (training) {
+                dry.trainingStep(n, side, op -> { });
+            } else {
+                dry.inferenceStep(n, side);
+            }
+        });
+    }
+
+    private void reportAll(Consumer<Op> done) {
+        List<Op> order = model.ops();
+        for (int i = order.size() - 1; i >= 0; i--) {
+            if (!order.get(i).frozen()) {
+                done.accept(order.get(i));
+            }
+        }
+    }
+
+    private GpuBuffer trainingStep(int n, int side, Consumer<Op> backwardDone) {
+        Act logits = forward(n, side, true);
         int classes = model.numClasses();
-        float[] host = new float[n * classes];
-        GpuBuffer dLogits = ops.take((long) n * classes);
-        ops.softmaxCrossEntropyGradient(logits.data(), labels, dLogits, n, classes);
+        GpuBuffer dLogits = take((long) n * classes);
+        ops.softmaxCrossEntropyGradient(logits.data(), dLogits, n, classes);
         Map<String, Act> dOuts = new HashMap<>();
         List<Op> order = model.ops();
         dOuts.put(order.get(order.size() - 1).name(), new Act(dLogits, n, classes, 1, 1));
@@ -99,42 +255,34 @@ final class GpuGraph {
                     ops.add(existing.data(), dIn[j].data(), existing.data(), existing.size());
                 }
                 if (dIn[j].data() != dOut.data()) {
-                    ops.give(dIn[j].data());
+                    give(dIn[j].data());
                 }
             }
             if (!passedOn) {
-                ops.give(dOut.data());
+                give(dOut.data());
             }
         }
-        dOuts.values().forEach(a -> ops.give(a.data()));
-        ops.download(logits.data(), host, 0, host.length); // the first wait of the step: the backward is queued by now
+        dOuts.values().forEach(a -> give(a.data()));
         drop(logits.data());
-        seen.clear();
-        holds.clear();
-        return host;
+        return logits.data();
     }
 
-    /** The logits [n * classes] of an inference-mode forward (batch norm on its running statistics), copied down. */
-    float[] logits(List<byte[]> images, int side) {
-        Act logits = forward(images, side, false);
-        float[] host = new float[images.size() * model.numClasses()];
-        ops.download(logits.data(), host, 0, host.length);
+    private GpuBuffer inferenceStep(int n, int side) {
+        Act logits = forward(n, side, false);
         drop(logits.data());
-        holds.clear();
-        return host;
+        return logits.data();
     }
 
-    private Act forward(List<byte[]> images, int side, boolean training) {
+    private Act forward(int n, int side, boolean training) {
         holds.clear();
-        int n = images.size();
         float[] scale = new float[3];
         float[] shift = new float[3];
         for (int c = 0; c < 3; c++) {
             scale[c] = 1f / (255f * STD[c]);
             shift[c] = -MEAN[c] / STD[c];
         }
-        GpuBuffer x = ops.take((long) n * 3 * side * side);
-        ops.uploadImages(images, side, scale, shift, x);
+        GpuBuffer x = take((long) n * 3 * side * side);
+        ops.normalizeImages(n, side, scale, shift, x);
         Map<String, Act> values = new HashMap<>();
         values.put(model.input(), new Act(x, n, 3, side, side));
         hold(x, consumers.getOrDefault(model.input(), 0));
@@ -169,7 +317,7 @@ final class GpuGraph {
         switch (op.kind()) {
             case CONVOLUTION, BATCH_NORM, CLASSIFIER -> drop(in.data());
             case RELU -> drop(out.data());
-            case MAX_POOL -> ops.give(argmax.remove(op.name()));
+            case MAX_POOL -> give(argmax.remove(op.name()));
             default -> { }
         }
     }
@@ -179,12 +327,12 @@ final class GpuGraph {
         switch (op.kind()) {
             case CONVOLUTION -> {
                 ConvShape s = shape(op, x);
-                Act y = new Act(ops.take(s.outputFloats()), x.n(), op.outChannels(), s.outH(), s.outW());
+                Act y = new Act(take(s.outputFloats()), x.n(), op.outChannels(), s.outH(), s.outW());
                 ops.convForward(s, x.data(), param(op, "W"), y.data());
                 return y;
             }
             case BATCH_NORM -> {
-                Act y = new Act(ops.take(x.size()), x.n(), x.c(), x.h(), x.w());
+                Act y = new Act(take(x.size()), x.n(), x.c(), x.h(), x.w());
                 if (!training) {
                     ops.batchNormInference(x.n(), x.c(), x.h(), x.w(), x.data(), y.data(), param(op, "gamma"), param(op, "beta"),
                             param(op, "mean"), param(op, "var"), op.eps());
@@ -203,36 +351,36 @@ final class GpuGraph {
                 return y;
             }
             case RELU -> {
-                Act y = new Act(ops.take(x.size()), x.n(), x.c(), x.h(), x.w());
+                Act y = new Act(take(x.size()), x.n(), x.c(), x.h(), x.w());
                 ops.reluForward(x.data(), y.data(), x.size());
                 return y;
             }
             case MAX_POOL -> {
                 int oh = (x.h() + 2 * op.pad() - op.kernel()) / op.stride() + 1;
                 int ow = (x.w() + 2 * op.pad() - op.kernel()) / op.stride() + 1;
-                Act y = new Act(ops.take((long) x.n() * x.c() * oh * ow), x.n(), x.c(), oh, ow);
-                GpuBuffer winners = ops.take(y.size());
+                Act y = new Act(take((long) x.n() * x.c() * oh * ow), x.n(), x.c(), oh, ow);
+                GpuBuffer winners = take(y.size());
                 ops.maxPoolForward(x.data(), y.data(), winners, x.n() * x.c(), x.h(), x.w(), op.kernel(), op.stride(), op.pad());
                 if (training) {
                     argmax.put(op.name(), winners);
                 } else {
-                    ops.give(winners);
+                    give(winners);
                 }
                 return y;
             }
             case ADD -> {
-                Act y = new Act(ops.take(x.size()), x.n(), x.c(), x.h(), x.w());
+                Act y = new Act(take(x.size()), x.n(), x.c(), x.h(), x.w());
                 ops.add(x.data(), in[1].data(), y.data(), x.size());
                 return y;
             }
             case GLOBAL_AVG_POOL -> {
-                Act y = new Act(ops.take((long) x.n() * x.c()), x.n(), x.c(), 1, 1);
+                Act y = new Act(take((long) x.n() * x.c()), x.n(), x.c(), 1, 1);
                 ops.meanPoolForward(x.data(), y.data(), x.n() * x.c(), x.h() * x.w());
                 return y;
             }
             case CLASSIFIER -> {
                 int d = x.c() * x.h() * x.w();
-                Act y = new Act(ops.take((long) x.n() * op.outChannels()), x.n(), op.outChannels(), 1, 1);
+                Act y = new Act(take((long) x.n() * op.outChannels()), x.n(), op.outChannels(), 1, 1);
                 ops.classifierForward(x.data(), param(op, "W"), param(op, "b"), y.data(), x.n(), d, op.outChannels());
                 return y;
             }
@@ -252,14 +400,14 @@ final class GpuGraph {
                 ops.convBackwardFilter(s, x.data(), dOut.data(), grad(op, "W"));
                 Act dx = null;
                 if (wantInput) {
-                    dx = new Act(ops.take(x.size()), x.n(), x.c(), x.h(), x.w());
+                    dx = new Act(take(x.size()), x.n(), x.c(), x.h(), x.w());
                     ops.convBackwardData(s, param(op, "W"), dOut.data(), dx.data(), false);
                 }
                 dIn = new Act[] {dx};
             }
             case BATCH_NORM -> {
                 GpuBuffer[] state = normState.get(op.name());
-                Act dx = new Act(ops.take(x.size()), x.n(), x.c(), x.h(), x.w());
+                Act dx = new Act(take(x.size()), x.n(), x.c(), x.h(), x.w());
                 ops.batchNormBackward(x.n(), x.c(), x.h(), x.w(), x.data(), dOut.data(), dx.data(), false, param(op, "gamma"),
                         grad(op, "gamma"), grad(op, "beta"), op.eps(), state[0], state[1]);
                 dIn = new Act[] {dx};
@@ -269,24 +417,24 @@ final class GpuGraph {
                 dIn = new Act[] {dOut};
             }
             case MAX_POOL -> {
-                Act dx = new Act(ops.take(x.size()), x.n(), x.c(), x.h(), x.w());
+                Act dx = new Act(take(x.size()), x.n(), x.c(), x.h(), x.w());
                 ops.maxPoolBackward(dOut.data(), argmax.get(op.name()), dx.data(), x.n() * x.c(), x.h(), x.w(), op.kernel(),
                         op.stride(), op.pad());
                 dIn = new Act[] {dx};
             }
             case ADD -> {
-                Act copy = new Act(ops.take(dOut.size()), dOut.n(), dOut.c(), dOut.h(), dOut.w());
+                Act copy = new Act(take(dOut.size()), dOut.n(), dOut.c(), dOut.h(), dOut.w());
                 ops.copy(dOut.data(), copy.data(), dOut.size());
                 dIn = new Act[] {dOut, copy};
             }
             case GLOBAL_AVG_POOL -> {
-                Act dx = new Act(ops.take(x.size()), x.n(), x.c(), x.h(), x.w());
+                Act dx = new Act(take(x.size()), x.n(), x.c(), x.h(), x.w());
                 ops.meanPoolBackward(dOut.data(), dx.data(), x.n() * x.c(), x.h() * x.w());
                 dIn = new Act[] {dx};
             }
             case CLASSIFIER -> {
                 int d = x.c() * x.h() * x.w();
-                Act dx = wantInput ? new Act(ops.take(x.size()), x.n(), x.c(), x.h(), x.w()) : null;
+                Act dx = wantInput ? new Act(take(x.size()), x.n(), x.c(), x.h(), x.w()) : null;
                 ops.classifierBackward(x.data(), param(op, "W"), dOut.data(), dx == null ? null : dx.data(), grad(op, "W"),
                         grad(op, "b"), x.n(), d, op.outChannels());
                 dIn = new Act[] {dx};
@@ -318,12 +466,52 @@ final class GpuGraph {
     /** One holder fewer; the last gives the buffer back to the workspace. */
     private void drop(GpuBuffer a) {
         if (holds.drop(a)) {
-            ops.give(a);
+            give(a);
         }
     }
 
-    /** Frees the batch norms' saved statistics and scratch (their memory goes with the operations' close). */
+    /** A workspace buffer: the plan's next place in the arena, or (while the plan is being recorded) the operations'. */
+    private GpuBuffer take(long floats) {
+        if (!planned) {
+            return ops.take(floats);
+        }
+        if (plan == null || taken >= plan.buffers() || plan.size(taken) != floats) {
+            throw new IllegalStateException("the step's take " + taken + " of " + floats + " floats is not in its plan");
+        }
+        long at = plan.offset(taken++);
+        return arena.slice(at, floats);
+    }
+
+    /** Gives a workspace buffer back: to the operations while recording; a planned buffer's place is fixed. */
+    private void give(GpuBuffer buffer) {
+        if (!planned) {
+            ops.give(buffer);
+        }
+    }
+
+    /** Why steps are no longer captured: the operations refused a capture (null if they never did). */
+    String captureProblem() {
+        return captureProblem;
+    }
+
+    /** How many steps ran as a launch of a captured step. */
+    long launches() {
+        return launches;
+    }
+
+    /** The arena's floats (0 before the first step). */
+    long arenaFloats() {
+        return arena == null ? 0 : arena.floats();
+    }
+
+    private void closeReplays() {
+        replays.values().forEach(Replay::close);
+        replays.clear();
+    }
+
+    /** Frees the captured steps and forgets the batch norms' saved statistics and scratch (their memory goes with the operations' close). */
     void clear() {
+        closeReplays();
         normState.clear();
     }
 }

@@ -7,7 +7,8 @@ import java.util.List;
  * float32: on a GPU ({@link CudaOps}: cuDNN, cuBLAS and NVRTC kernels, queued in order on one stream) or
  * as plain Java loops on the CPU ({@link HostOps}, the reference that lets the engine's logic be tested
  * without a GPU). Calls return once queued; {@link #download} waits for what was queued before it.
- * Batch norm follows cuDNN's spatial mode: the batch's biased variance normalises, the running
+ * A step's operations can be captured once and replayed ({@link #beginCapture}): the batch goes through
+ * {@link #stage}, which a replay reads at launch. Batch norm follows cuDNN's spatial mode: the batch's biased variance normalises, the running
  * variance moves towards the unbiased one by {@code momentum} (PyTorch's meaning).
  */
 public interface GpuOps extends AutoCloseable {
@@ -25,8 +26,16 @@ public interface GpuOps extends AutoCloseable {
     /** Copies {@code count} floats down into {@code values} from {@code at}, once everything queued before is done. */
     void download(GpuBuffer from, float[] values, int at, int count);
 
-    /** uint8 images (n x side x side x RGB) up and normalised into NCHW {@code out}: {@code v * scale[c] + shift[c]}. */
-    void uploadImages(List<byte[]> images, int side, float[] scale, float[] shift, GpuBuffer out);
+    /**
+     * Copies a batch into host staging memory (pinned on a GPU): uint8 images (n x side x side x RGB) and the
+     * labels (null for inference). The device reads it when {@link #normalizeImages} and
+     * {@link #softmaxCrossEntropyGradient} run, not when they are queued, so a replayed step reads the batch
+     * staged before its launch. Waits until the previous batch has been read. Not while capturing.
+     */
+    void stage(List<byte[]> images, int side, int[] labels);
+
+    /** The staged images up and normalised into NCHW {@code out}: {@code v * scale[c] + shift[c]}. */
+    void normalizeImages(int n, int side, float[] scale, float[] shift, GpuBuffer out);
 
     void copy(GpuBuffer from, GpuBuffer to, long n);
 
@@ -89,8 +98,30 @@ public interface GpuOps extends AutoCloseable {
     /** dx [n, d], dW [k, d] and db [k] (sums over the rows) from dy [n, k]. */
     void classifierBackward(GpuBuffer x, GpuBuffer w, GpuBuffer dy, GpuBuffer dx, GpuBuffer dw, GpuBuffer db, int n, int d, int k);
 
-    /** {@code dLogits = softmax(logits) - onehot(labels)} per row. */
-    void softmaxCrossEntropyGradient(GpuBuffer logits, int[] labels, GpuBuffer dLogits, int rows, int classes);
+    /** {@code dLogits = softmax(logits) - onehot(labels)} per row, with the staged labels. */
+    void softmaxCrossEntropyGradient(GpuBuffer logits, GpuBuffer dLogits, int rows, int classes);
+
+    /**
+     * From now on the operations are recorded, not run, until {@link #endCapture} (CUDA stream capture): only
+     * operations on buffers that stay where they are; allocation, host copies and waits are refused.
+     */
+    void beginCapture();
+
+    /** What was recorded since {@link #beginCapture}, to launch as one unit any number of times. */
+    Replay endCapture();
+
+    /** A captured run of operations (a CUDA graph). */
+    interface Replay extends AutoCloseable {
+
+        /**
+         * Queues the recorded operations once; false (and nothing queued) when memory they use has moved since
+         * the capture (staging grown, the device's workspace reallocated): capture again.
+         */
+        boolean launch();
+
+        @Override
+        void close();
+    }
 
     /** Waits for everything queued. */
     void synchronize();
