@@ -113,10 +113,7 @@ public final class CudaOps implements GpuOps {
         } else {
             device.synchronize(); // the last upload from the staging memory is done before it is overwritten
         }
-        for (int i = 0; i < images.size(); i++) {
-            staging.position((long) i * bytes).put(images.get(i), 0, bytes);
-        }
-        staging.position(0);
+        ImageStaging.copy(images, bytes, staging);
         CudaCalls.cuda(cudaMemcpyAsync(pixels.address(), staging, total, cudaMemcpyHostToDevice, device.stream()),
                 "cudaMemcpyAsync (images)");
         kernels.normalize(pixels, d(out), images.size(), side, scale, shift);
