@@ -133,10 +133,7 @@ public final class CudaOps implements GpuOps {
             staging = new BytePointer(pinned).capacity(total);
             moves++;
         }
-        for (int i = 0; i < images.size(); i++) {
-            staging.position((long) i * bytes).put(images.get(i), 0, bytes);
-        }
-        staging.position(0);
+        ImageStaging.copy(images, bytes, staging);
         int rows = rowLabels == null ? 0 : rowLabels.length;
         if (labels == null || labels.bytes() < 4L * rows) {
             if (labels != null) {
