@@ -16,11 +16,13 @@ ours "${args[@]}" --precision fp32 --output "$w/ours32" 2>&1 | tail -8 | tee "$o
 peer "${args[@]}" --precision fp32 --output "$w/peer32" > "$out/peer32.log" 2>&1 || rc=1
 peer "${args[@]}" --precision fp64 --output "$w/peer64" > "$out/peer64.log" 2>&1 || rc=1
 python3 bench/gpu/resnet_check.py exact "$w/ours32" "$w/peer32" "$w/peer64" 2>&1 | tee "$out/exact.txt" || rc=1
-# speed: batch 100 at 224 px, 120 classes, both precisions, back to back
+# speed: batch 100 at 224 px, 120 classes, each precision, back to back; ours then times each op (profile-*.txt,
+# and the roofline table at the end of ours-*.log)
 python3 bench/gpu/resnet_check.py inputs "$w/s" 100 224 120 || exit 1
 for prec in fp32 tf32; do
   sargs=(--init-weights "$w/s/W.pth" --images "$w/s/X.npy" --labels "$w/s/Y.npy" --warmup 5 --steps 20 --precision $prec)
-  ours "${sargs[@]}" --output "$w/o-$prec" > "$out/ours-$prec.log" 2>&1 || rc=1
+  ours "${sargs[@]}" --profile 5 --output "$w/o-$prec" > "$out/ours-$prec.log" 2>&1 || rc=1
+  cp "$w/o-$prec/profile.txt" "$out/profile-$prec.txt" 2>/dev/null
   peer "${sargs[@]}" --output "$w/p-$prec" > "$out/peer-$prec.log" 2>&1 || rc=1
   python3 bench/gpu/resnet_check.py speed "$w/o-$prec" "$w/p-$prec" 2>&1 | tee -a "$out/speed.txt"
 done

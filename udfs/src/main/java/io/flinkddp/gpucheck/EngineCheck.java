@@ -11,6 +11,7 @@ import io.flinkddp.model.gpu.GpuEngine;
 import io.flinkddp.model.gpu.GpuOps;
 import io.flinkddp.model.gpu.HostOps;
 import io.flinkddp.model.gpu.Precision;
+import io.flinkddp.model.gpu.StepCost;
 import io.flinkddp.train.GradientAveraging;
 import io.flinkddp.train.LocalSteps;
 import io.flinkddp.train.UpdateRule;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Supplier;
 
@@ -87,7 +89,24 @@ public final class EngineCheck {
             gpuAlone(model, gpu, parameters, images, labels, underTest);
         }
         stepGraphs(model, parameters, underTest);
+        profile(model, parameters, images, labels, underTest);
         return failures;
+    }
+
+    /** A profiled step is a step (the same gradient) whose laps time every row of the step's cost model. */
+    private void profile(ModelDescription model, float[] parameters, List<byte[]> images, int[] labels, Supplier<GpuOps> underTest) {
+        try (GpuEngine engine = new GpuEngine(model, parameters, underTest.get(), SIDE)) {
+            engine.computeGradient(images, labels);
+            float[] plain = engine.read(EngineBuffer.GRADIENT);
+            Map<String, Double> laps = engine.profileStep(images, labels);
+            Map<StepCost.Key, Double> millis = StepCost.timings(laps);
+            StepCost cost = StepCost.of(model, labels.length, SIDE, 4);
+            boolean named = cost.covers(millis) && laps.containsKey("images") && laps.containsKey("loss")
+                    && laps.values().stream().allMatch(ms -> ms >= 0);
+            check("a profiled step times every op and phase (" + laps.size() + " laps)", named ? 0 : 1, 0);
+            check("a profiled step's gradient is the step's", relative(engine.read(EngineBuffer.GRADIENT), plain), 1e-5);
+            cost.table(millis, StepCost.Peaks.H200_FP32);
+        }
     }
 
     /**

@@ -1,6 +1,10 @@
 package io.flinkddp.model.gpu;
 
 import static org.bytedeco.cuda.global.cublas.cublasSetWorkspace_v2;
+import static org.bytedeco.cuda.global.cudart.cudaEventCreate;
+import static org.bytedeco.cuda.global.cudart.cudaEventDestroy;
+import static org.bytedeco.cuda.global.cudart.cudaEventElapsedTime;
+import static org.bytedeco.cuda.global.cudart.cudaEventRecord;
 import static org.bytedeco.cuda.global.cudart.cudaFreeHost;
 import static org.bytedeco.cuda.global.cudart.cudaGraphDestroy;
 import static org.bytedeco.cuda.global.cudart.cudaGraphExecDestroy;
@@ -19,8 +23,10 @@ import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.cuda.cudart.CUevent_st;
 import org.bytedeco.cuda.cudart.CUgraphExec_st;
 import org.bytedeco.cuda.cudart.CUgraph_st;
 import org.bytedeco.javacpp.BytePointer;
@@ -57,6 +63,8 @@ public final class CudaOps implements GpuOps {
     private Pointer pinnedLabels;
     private IntPointer stagedLabels;
     private long moves;
+    private final List<CUevent_st> lapEvents = new ArrayList<>();
+    private final List<String> lapLabels = new ArrayList<>();
     private boolean closed;
 
     /** Operations on {@code device} (which they own from now on) at {@code precision}. */
@@ -337,6 +345,43 @@ public final class CudaOps implements GpuOps {
     /** How often memory a captured step may use has moved: staging grown or the device's workspace reallocated. */
     private long moves() {
         return moves + device.workspaceMoves();
+    }
+
+    @Override
+    public void startLaps() {
+        lapLabels.clear();
+        lapEvents.forEach(e -> cudaEventDestroy(e));
+        lapEvents.clear();
+        lapEvents.add(event());
+    }
+
+    @Override
+    public void lap(String label) {
+        lapLabels.add(label);
+        lapEvents.add(event());
+    }
+
+    /** An event recorded on the stream now. */
+    private CUevent_st event() {
+        CUevent_st event = new CUevent_st();
+        CudaCalls.cuda(cudaEventCreate(event), "cudaEventCreate");
+        CudaCalls.cuda(cudaEventRecord(event, device.stream()), "cudaEventRecord");
+        return event;
+    }
+
+    @Override
+    public Map<String, Double> stopLaps() {
+        device.synchronize();
+        Map<String, Double> millis = new LinkedHashMap<>();
+        float[] ms = new float[1];
+        for (int i = 0; i < lapLabels.size(); i++) {
+            CudaCalls.cuda(cudaEventElapsedTime(ms, lapEvents.get(i), lapEvents.get(i + 1)), "cudaEventElapsedTime");
+            millis.merge(lapLabels.get(i), (double) ms[0], Double::sum);
+        }
+        lapEvents.forEach(e -> cudaEventDestroy(e));
+        lapEvents.clear();
+        lapLabels.clear();
+        return millis;
     }
 
     @Override

@@ -24,11 +24,12 @@ import java.util.stream.Collectors;
  *
  * <pre>
  * GpuCheck --init-weights W.pth --images X.npy --labels Y.npy --precision fp32|tf32 --warmup W --steps K --output DIR
- *          [--lr 0.01] [--momentum 0.9] [--device N] [--graphs on|off]
+ *          [--lr 0.01] [--momentum 0.9] [--device N] [--graphs on|off] [--profile R]
  * </pre>
  * {@code X.npy}: uint8 [N, H, W, 3] RGB, resized and cropped (H = W); {@code Y.npy}: int64 [N]. Runs W untimed, then K
  * timed steps (training mode, mean cross-entropy, SGD with momentum; each step uploads the batch, as training does) on that batch, and writes
- * With {@code --graphs on} (the default) each step after the first two is one launch of a captured CUDA graph.
+ * {@code --profile R} then times each op over R steps run op by op ({@code DIR/profile.txt}) and prints them against
+ * the roofline ({@link StepCost}). With {@code --graphs on} (the default) each step after the first two is one launch of a captured CUDA graph.
  * {@code DIR/gradients.npz} (the first step's mean gradient of every trainable tensor), {@code DIR/state.npz} (every
  * state_dict entry after all steps) and {@code DIR/step.json}. Needs no ND4J, DL4J or Flink: only JavaCPP's CUDA
  * presets, the pickle library and the project's classes.
@@ -117,7 +118,11 @@ public final class GpuCheck {
                 }
                 System.out.printf(Locale.ROOT, "step %d loss %.6f %.2f ms%n", step + 1, losses.get(step), (t1 - t0) / 1e6);
             }
-            long batchesTracked = tracked(state) + warmup + steps;
+            long profiled = 0;
+            if (options.containsKey("profile")) {
+                profiled = profile(engine, model, batch, labels, side, precision, Integer.parseInt(options.get("profile")), output);
+            }
+            long batchesTracked = tracked(state) + warmup + steps + profiled;
             writeState(output.resolve("state.npz"), TorchvisionState.stateDict(model, engine.read(EngineBuffer.PARAMETERS), false,
                     batchesTracked));
             double median = median(timed);
@@ -132,6 +137,29 @@ public final class GpuCheck {
             Files.writeString(output.resolve("step.json"), json);
             System.out.print(json);
         }
+    }
+
+    /**
+     * Times each op of {@code repeats} training steps run op by op (after one untimed), writes the mean milliseconds
+     * to {@code DIR/profile.txt} ({@code op phase ms} lines) and prints them against the step's cost model
+     * ({@link StepCost}: FLOPs, bytes and the H200's roofline at this precision). Returns the steps it ran.
+     */
+    private static long profile(GpuEngine engine, ModelDescription model, List<byte[]> batch, int[] labels, int side,
+                                Precision precision, int repeats, Path output) throws IOException {
+        engine.profileStep(batch, labels);
+        Map<String, Double> total = new LinkedHashMap<>();
+        for (int r = 0; r < repeats; r++) {
+            engine.profileStep(batch, labels).forEach((k, v) -> total.merge(k, v, Double::sum));
+        }
+        total.replaceAll((label, ms) -> ms / repeats);
+        Map<StepCost.Key, Double> millis = StepCost.timings(total);
+        StringBuilder lines = new StringBuilder("# op phase ms: the mean of " + repeats + " steps run op by op\n");
+        total.forEach((label, ms) -> lines.append(label.contains(" ") ? "" : "# ").append(label).append(' ')
+                .append(String.format(Locale.ROOT, "%.5f", ms)).append('\n'));
+        Files.writeString(output.resolve("profile.txt"), lines);
+        StepCost cost = StepCost.of(model, labels.length, side, precision.bytesPerActivation());
+        System.out.print(cost.table(millis, precision.peaks()));
+        return repeats + 1;
     }
 
     /** The first step's gradient as PyTorch's {@code .grad} holds it after {@code loss.backward()}: the mean over the images. */

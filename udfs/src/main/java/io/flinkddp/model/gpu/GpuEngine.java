@@ -182,6 +182,15 @@ public final class GpuEngine implements ReplicaEngine {
         return closed ? 0 : ops.heldBytes();
     }
 
+    /**
+     * One training step run op by op, each op timed on the device: milliseconds per {@code "op phase"} (see
+     * {@link GpuGraph#profile}); the gradient is left as {@link #computeGradient} leaves it.
+     */
+    public Map<String, Double> profileStep(List<byte[]> images, int[] labels) {
+        open();
+        return graph.profile(images, labels, side);
+    }
+
     /** Steps that ran as one launch of a captured graph. */
     public long replayedSteps() {
         return graph.launches();

@@ -61,6 +61,7 @@ final class GpuGraph {
     private StepPlan plan;
     private int taken;
     private long launches;
+    private boolean profiling;
     /** Why steps stopped being captured (null while they are, or were never asked to be). */
     private String captureProblem;
 
@@ -119,14 +120,7 @@ final class GpuGraph {
      * buffer, valid until the next step.
      */
     private GpuBuffer run(Shape shape, Function<Consumer<Op>, GpuBuffer> step, Consumer<Op> done) {
-        StepPlan plan = plans.computeIfAbsent(shape, this::plan);
-        if (arena == null || arena.floats() < plan.arenaFloats()) {
-            closeReplays();
-            if (arena != null) {
-                ops.give(arena);
-            }
-            arena = ops.take(plan.arenaFloats());
-        }
+        StepPlan plan = planned(shape);
         Replay replay = replays.remove(shape);
         if (replay != null) {
             if (replay.launch()) {
@@ -153,6 +147,45 @@ final class GpuGraph {
         outputs.put(shape, out);
         ranEagerly.add(shape);
         return out;
+    }
+
+    /** The shape's plan, with an arena large enough for it (a new arena makes every captured step stale). */
+    private StepPlan planned(Shape shape) {
+        StepPlan plan = plans.computeIfAbsent(shape, this::plan);
+        if (arena == null || arena.floats() < plan.arenaFloats()) {
+            closeReplays();
+            if (arena != null) {
+                ops.give(arena);
+            }
+            arena = ops.take(plan.arenaFloats());
+        }
+        return plan;
+    }
+
+    /**
+     * One training step run op by op with each op's device time measured: milliseconds per {@code "op phase"}
+     * (phases {@code forward}, {@code backward}, and for convolutions {@code backward-params} and
+     * {@code backward-data}), plus {@code "images"} (upload and normalisation) and {@code "loss"}. Leaves the
+     * gradient as {@link #gradient} does.
+     */
+    Map<String, Double> profile(List<byte[]> images, int[] labels, int side) {
+        int n = labels.length;
+        ops.stage(images, side, labels);
+        StepPlan plan = planned(new Shape(n, side, true));
+        ops.startLaps();
+        profiling = true;
+        try {
+            within(plan, () -> trainingStep(n, side, op -> { }));
+        } finally {
+            profiling = false;
+        }
+        return ops.stopLaps();
+    }
+
+    private void lap(String label) {
+        if (profiling) {
+            ops.lap(label);
+        }
     }
 
     /** The step recorded on the operations, or null (and graphs off from now on) when they refused it. */
@@ -227,6 +260,7 @@ final class GpuGraph {
         int classes = model.numClasses();
         GpuBuffer dLogits = take((long) n * classes);
         ops.softmaxCrossEntropyGradient(logits.data(), dLogits, n, classes);
+        lap("loss");
         Map<String, Act> dOuts = new HashMap<>();
         List<Op> order = model.ops();
         dOuts.put(order.get(order.size() - 1).name(), new Act(dLogits, n, classes, 1, 1));
@@ -261,6 +295,11 @@ final class GpuGraph {
             if (!passedOn) {
                 give(dOut.data());
             }
+            if (op.kind() != Kind.CONVOLUTION) {
+                lap(op.name() + " backward");
+            } else if (dIn[0] != null) {
+                lap(op.name() + " backward-data");
+            }
         }
         dOuts.values().forEach(a -> give(a.data()));
         drop(logits.data());
@@ -283,6 +322,7 @@ final class GpuGraph {
         }
         GpuBuffer x = take((long) n * 3 * side * side);
         ops.normalizeImages(n, side, scale, shift, x);
+        lap("images");
         Map<String, Act> values = new HashMap<>();
         values.put(model.input(), new Act(x, n, 3, side, side));
         hold(x, consumers.getOrDefault(model.input(), 0));
@@ -291,6 +331,7 @@ final class GpuGraph {
             Act[] in = op.inputs().stream().map(values::get).toArray(Act[]::new);
             boolean trains = training && !op.frozen();
             out = forward(op, in, trains);
+            lap(op.name() + " forward");
             values.put(op.name(), out);
             hold(out.data(), Math.max(1, consumers.getOrDefault(op.name(), 0)));
             if (trains) {
@@ -398,6 +439,7 @@ final class GpuGraph {
             case CONVOLUTION -> {
                 ConvShape s = shape(op, x);
                 ops.convBackwardFilter(s, x.data(), dOut.data(), grad(op, "W"));
+                lap(op.name() + " backward-params");
                 Act dx = null;
                 if (wantInput) {
                     dx = new Act(take(x.size()), x.n(), x.c(), x.h(), x.w());

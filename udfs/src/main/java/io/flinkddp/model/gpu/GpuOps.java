@@ -1,6 +1,7 @@
 package io.flinkddp.model.gpu;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The operations the GPU engine's graph ({@link GpuGraph}) is made of, on {@link GpuBuffer}s, NCHW
@@ -122,6 +123,15 @@ public interface GpuOps extends AutoCloseable {
         @Override
         void close();
     }
+
+    /** Starts a profile: each {@link #lap} from now on times the work queued since the previous lap (or this call). */
+    void startLaps();
+
+    /** Ends a lap: the device time of the work queued since the previous one is added to {@code label}'s. */
+    void lap(String label);
+
+    /** Waits for the queued work and returns the milliseconds per label since {@link #startLaps}, in lap order; ends the profile. */
+    Map<String, Double> stopLaps();
 
     /** Waits for everything queued. */
     void synchronize();

@@ -3,6 +3,7 @@ package io.flinkddp.model.gpu;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -48,6 +49,9 @@ public final class HostOps implements GpuOps {
     private int[] stagedLabels;
     /** While capturing: the operations queued, not run. */
     private List<Runnable> capturing;
+    /** While profiling: milliseconds per label, and when the current lap began. */
+    private Map<String, Double> laps;
+    private long lapStart;
 
     /** Runs an operation now, or records it while capturing. */
     private void exec(Runnable operation) {
@@ -559,6 +563,28 @@ public final class HostOps implements GpuOps {
                 }
             }
         });
+    }
+
+    @Override
+    public void startLaps() {
+        notCapturing("startLaps");
+        laps = new LinkedHashMap<>();
+        lapStart = System.nanoTime();
+    }
+
+    @Override
+    public void lap(String label) {
+        notCapturing("lap");
+        long now = System.nanoTime();
+        laps.merge(label, (now - lapStart) / 1e6, Double::sum);
+        lapStart = now;
+    }
+
+    @Override
+    public Map<String, Double> stopLaps() {
+        Map<String, Double> done = laps;
+        laps = null;
+        return done;
     }
 
     @Override

@@ -18,4 +18,14 @@ public enum Precision {
     Precision(int convolutionMath) {
         this.convolutionMath = convolutionMath;
     }
+
+    /** Bytes of one activation element at this precision. */
+    public int bytesPerActivation() {
+        return 4;
+    }
+
+    /** The H200's dense peaks at this precision, for the step's roofline. */
+    public StepCost.Peaks peaks() {
+        return this == FP32 ? StepCost.Peaks.H200_FP32 : StepCost.Peaks.H200_TF32;
+    }
 }

@@ -350,6 +350,24 @@ public record StepCost(int batch, int side, int bytesPerElement, List<Cost> rows
         return String.format(Locale.ROOT, "%.1f%%", 100 * fraction);
     }
 
+    /** The timings among a profile's laps ({@code "op phase"} labels, as {@link GpuEngine#profileStep} gives them); other labels are left out. */
+    public static Map<Key, Double> timings(Map<String, Double> laps) {
+        Map<Key, Double> millis = new LinkedHashMap<>();
+        laps.forEach((label, ms) -> {
+            String[] parts = label.split(" ");
+            if (parts.length == 2) {
+                millis.merge(new Key(parts[0], Phase.of(parts[1])), ms, Double::sum);
+            }
+        });
+        return millis;
+    }
+
+    /** Whether every row of the step has a timing in {@code millis}, its own or its op's whole backward. */
+    public boolean covers(Map<Key, Double> millis) {
+        return rows.stream().allMatch(r -> millis.containsKey(r.key())
+                || r.phase() != Phase.FORWARD && millis.containsKey(new Key(r.op(), Phase.BACKWARD)));
+    }
+
     /**
      * Reads measured times: one {@code op phase ms} line each (phase as {@link Phase#of} reads it), blank lines and
      * lines starting with {@code #} skipped.
