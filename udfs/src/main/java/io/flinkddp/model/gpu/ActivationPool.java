@@ -16,26 +16,26 @@ import java.util.Map;
 final class ActivationPool implements AutoCloseable {
 
     private final GpuDevice device;
-    private final Map<Long, ArrayDeque<DeviceArray>> free = new HashMap<>();
+    private final Map<List<Object>, ArrayDeque<DeviceArray>> free = new HashMap<>();
     private final List<DeviceArray> all = new ArrayList<>();
 
     ActivationPool(GpuDevice device) {
         this.device = device;
     }
 
-    DeviceArray take(long floats) {
-        ArrayDeque<DeviceArray> same = free.get(floats);
+    DeviceArray take(long count, Element element) {
+        ArrayDeque<DeviceArray> same = free.get(List.of(count, element));
         if (same != null && !same.isEmpty()) {
             return same.pop();
         }
-        DeviceArray fresh = device.floats(floats);
+        DeviceArray fresh = device.allocate(count * element.bytes);
         all.add(fresh);
-        return fresh;
+        return element == Element.F32 ? fresh : fresh.as(element);
     }
 
     void give(DeviceArray array) {
         if (array != null) {
-            free.computeIfAbsent(array.floats(), k -> new ArrayDeque<>()).push(array);
+            free.computeIfAbsent(List.of(array.elements(), array.element()), k -> new ArrayDeque<>()).push(array);
         }
     }
 

@@ -29,12 +29,18 @@ public final class BatchNorm implements AutoCloseable {
     private final FloatPointer one = new FloatPointer(1f);
     private final FloatPointer zero = new FloatPointer(0f);
 
+    /** Batch norm over float32 data. */
     public BatchNorm(GpuDevice device, int n, int c, int h, int w) {
+        this(device, n, c, h, w, Element.F32);
+    }
+
+    /** Batch norm over data of kind {@code data} (float32 or bfloat16); its parameters and statistics are float32. */
+    public BatchNorm(GpuDevice device, int n, int c, int h, int w, Element dataKind) {
         this.device = device;
         this.channels = c;
         CudaCalls.cudnn(cudnnCreateTensorDescriptor(data), "cudnnCreateTensorDescriptor");
         CudaCalls.cudnn(cudnnCreateTensorDescriptor(parameters), "cudnnCreateTensorDescriptor");
-        CudaCalls.cudnn(cudnnSetTensor4dDescriptor(data, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, c, h, w),
+        CudaCalls.cudnn(cudnnSetTensor4dDescriptor(data, CUDNN_TENSOR_NCHW, Precision.cudnnType(dataKind), n, c, h, w),
                 "cudnnSetTensor4dDescriptor(batch norm " + n + "x" + c + "x" + h + "x" + w + ")");
         CudaCalls.cudnn(cudnnSetTensor4dDescriptor(parameters, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, c, 1, 1),
                 "cudnnSetTensor4dDescriptor(batch norm parameters)");

@@ -34,7 +34,8 @@ import org.bytedeco.javacpp.FloatPointer;
  * One convolution shape on one device, planned once: its cuDNN descriptors and, for forward,
  * backward-data and backward-filter, the fastest algorithm cuDNN's own timing finds
  * ({@code cudnnFind*Algorithm}, as PyTorch's {@code cudnn.benchmark}) among those the {@link Precision}
- * allows: FMA kernels only for {@code FP32}, TF32 tensor cores allowed for {@code TF32}. Each direction has
+ * allows: FMA kernels only for {@code FP32}, TF32 tensor cores allowed for {@code TF32}, bfloat16 data with
+ * float32 accumulation (the descriptor's compute type) for {@code BF16}. Each direction has
  * its own descriptor set to its algorithm's math type. Calls run on the device's stream with its shared
  * workspace. Keeps the descriptors until {@link #close}.
  */
@@ -65,11 +66,12 @@ public final class Convolution implements AutoCloseable {
         CudaCalls.cudnn(cudnnCreateTensorDescriptor(x), "cudnnCreateTensorDescriptor");
         CudaCalls.cudnn(cudnnCreateTensorDescriptor(y), "cudnnCreateTensorDescriptor");
         CudaCalls.cudnn(cudnnCreateFilterDescriptor(w), "cudnnCreateFilterDescriptor");
-        CudaCalls.cudnn(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, shape.n(), shape.c(), shape.h(), shape.w()),
+        int type = Precision.cudnnType(precision.activations());
+        CudaCalls.cudnn(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, type, shape.n(), shape.c(), shape.h(), shape.w()),
                 "cudnnSetTensor4dDescriptor(input " + shape + ")");
-        CudaCalls.cudnn(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, shape.n(), shape.k(), shape.outH(),
+        CudaCalls.cudnn(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, type, shape.n(), shape.k(), shape.outH(),
                 shape.outW()), "cudnnSetTensor4dDescriptor(output " + shape + ")");
-        CudaCalls.cudnn(cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, shape.k(), shape.c(), shape.r(), shape.s()),
+        CudaCalls.cudnn(cudnnSetFilter4dDescriptor(w, type, CUDNN_TENSOR_NCHW, shape.k(), shape.c(), shape.r(), shape.s()),
                 "cudnnSetFilter4dDescriptor(" + shape + ")");
         this.forward = descriptor(precision);
         this.backwardData = descriptor(precision);

@@ -33,6 +33,7 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.ShortPointer;
 
 /**
  * The GPU engine's operations on one NVIDIA GPU: convolutions on cuDNN (an algorithm per shape, chosen
@@ -47,6 +48,7 @@ public final class CudaOps implements GpuOps {
     private static final long CUBLAS_WORKSPACE_BYTES = 32L << 20;
 
     private final GpuDevice device;
+    private final Precision precision;
     private final DeviceArray cublasWorkspace;
     private final GpuKernels kernels;
     private final ConvolutionPlans plans;
@@ -70,6 +72,7 @@ public final class CudaOps implements GpuOps {
     /** Operations on {@code device} (which they own from now on) at {@code precision}. */
     public CudaOps(GpuDevice device, Precision precision) {
         this.device = device;
+        this.precision = precision;
         try {
             this.kernels = new GpuKernels(device);
         } catch (RuntimeException | Error e) {
@@ -96,8 +99,18 @@ public final class CudaOps implements GpuOps {
     }
 
     @Override
-    public GpuBuffer take(long floats) {
-        return pool.take(floats);
+    public GpuBuffer take(long count, Element element) {
+        return pool.take(count, element);
+    }
+
+    @Override
+    public Element activations() {
+        return precision.activations();
+    }
+
+    @Override
+    public void cast(GpuBuffer from, GpuBuffer to, long n) {
+        kernels.cast(d(from), d(to), n);
     }
 
     @Override
@@ -117,6 +130,17 @@ public final class CudaOps implements GpuOps {
 
     @Override
     public void download(GpuBuffer from, float[] values, int at, int count) {
+        if (from.element() == Element.BF16) {
+            try (ShortPointer host = new ShortPointer(count)) {
+                CudaCalls.cuda(cudaMemcpyAsync(host, d(from).address(), 2L * count, cudaMemcpyDeviceToHost, device.stream()),
+                        "cudaMemcpyAsync (download)");
+                CudaCalls.cuda(cudaStreamSynchronize(device.stream()), "cudaStreamSynchronize");
+                for (int i = 0; i < count; i++) {
+                    values[at + i] = Float.intBitsToFloat((host.get(i) & 0xffff) << 16);
+                }
+            }
+            return;
+        }
         try (FloatPointer host = new FloatPointer(count)) {
             CudaCalls.cuda(cudaMemcpyAsync(host, d(from).address(), 4L * count, cudaMemcpyDeviceToHost, device.stream()),
                     "cudaMemcpyAsync (download)");
@@ -171,13 +195,13 @@ public final class CudaOps implements GpuOps {
 
     @Override
     public void copy(GpuBuffer from, GpuBuffer to, long n) {
-        CudaCalls.cuda(cudaMemcpyAsync(d(to).address(), d(from).address(), 4 * n, cudaMemcpyDeviceToDevice, device.stream()),
+        CudaCalls.cuda(cudaMemcpyAsync(d(to).address(), d(from).address(), n * to.element().bytes, cudaMemcpyDeviceToDevice, device.stream()),
                 "cudaMemcpyAsync (device to device)");
     }
 
     @Override
     public void zero(GpuBuffer buffer, long n) {
-        CudaCalls.cuda(cudaMemsetAsync(d(buffer).address(), 0, 4 * n, device.stream()), "cudaMemsetAsync");
+        CudaCalls.cuda(cudaMemsetAsync(d(buffer).address(), 0, n * buffer.element().bytes, device.stream()), "cudaMemsetAsync");
     }
 
     @Override
@@ -226,7 +250,7 @@ public final class CudaOps implements GpuOps {
     }
 
     private BatchNorm norm(int n, int c, int h, int w) {
-        return norms.computeIfAbsent(n + "x" + c + "x" + h + "x" + w, k -> new BatchNorm(device, n, c, h, w));
+        return norms.computeIfAbsent(n + "x" + c + "x" + h + "x" + w, k -> new BatchNorm(device, n, c, h, w, precision.activations()));
     }
 
     @Override

@@ -23,25 +23,43 @@ public final class DeviceArray implements AutoCloseable, GpuBuffer {
     private final long bytes;
     /** False for a {@link #slice}: it borrows its parent's memory and frees nothing. */
     private final boolean owner;
+    private final Element element;
     private Pointer address;
 
     DeviceArray(GpuDevice device, Pointer address, long bytes) {
-        this(device, address, bytes, true);
+        this(device, address, bytes, true, Element.F32);
     }
 
-    private DeviceArray(GpuDevice device, Pointer address, long bytes, boolean owner) {
+    private DeviceArray(GpuDevice device, Pointer address, long bytes, boolean owner, Element element) {
         this.device = device;
         this.address = address;
         this.bytes = bytes;
         this.owner = owner;
+        this.element = element;
     }
 
-    /** {@code count} floats from float {@code offset} on, as an array that borrows this one's memory (valid while it is). */
+    /** {@code count} elements from element {@code offset} on, as an array that borrows this one's memory (valid while it is). */
     public DeviceArray slice(long offset, long count) {
-        if (offset < 0 || count < 0 || 4 * (offset + count) > bytes) {
-            throw new IndexOutOfBoundsException("floats [" + offset + ", " + (offset + count) + ") outside " + floats());
+        int size = element.bytes;
+        if (offset < 0 || count < 0 || size * (offset + count) > bytes) {
+            throw new IndexOutOfBoundsException(element + " elements [" + offset + ", " + (offset + count) + ") outside " + elements());
         }
-        return new DeviceArray(device, at(4 * offset), 4 * count, false);
+        return new DeviceArray(device, at(size * offset), size * count, false, element);
+    }
+
+    /** This memory seen as elements of {@code kind} (borrowed, as a slice is). */
+    public DeviceArray as(Element kind) {
+        return new DeviceArray(device, address(), bytes, false, kind);
+    }
+
+    @Override
+    public Element element() {
+        return element;
+    }
+
+    @Override
+    public long elements() {
+        return bytes / element.bytes;
     }
 
     /** The device address, for cuDNN, cuBLAS and kernel arguments. */

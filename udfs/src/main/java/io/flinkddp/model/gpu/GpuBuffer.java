@@ -1,14 +1,19 @@
 package io.flinkddp.model.gpu;
 
 /**
- * A run of float32 memory where {@link GpuOps} compute: GPU memory ({@link DeviceArray}) or, for the
- * reference implementation on the CPU, a Java array ({@link HostOps}).
+ * A run of GPU memory where {@link GpuOps} compute ({@link DeviceArray}) or, for the reference implementation
+ * on the CPU, a Java array ({@link HostOps}), of float32 or bfloat16 {@link Element}s.
  */
 public interface GpuBuffer {
 
-    /** Floats in this buffer. */
-    long floats();
+    /** Elements in this buffer. */
+    long elements();
 
-    /** {@code count} floats from {@code offset} on, sharing this buffer's memory (valid while it is). */
+    /** {@code count} elements from element {@code offset} on, sharing this buffer's memory (valid while it is). */
     GpuBuffer slice(long offset, long count);
+
+    /** What each element is. */
+    default Element element() {
+        return Element.F32;
+    }
 }

@@ -203,7 +203,7 @@ public final class GpuEngine implements ReplicaEngine {
 
     /** Bytes of the steps' workspace (activations and their gradients, planned by lifetime). */
     public long workspaceBytes() {
-        return 4 * graph.arenaFloats();
+        return graph.workspaceBytes();
     }
 
     /** A buffer, allocated (zero) on first use. */

@@ -5,6 +5,7 @@ import io.flinkddp.model.ModelDescription.Kind;
 import io.flinkddp.model.ModelDescription.Op;
 import io.flinkddp.model.ModelDescription;
 import io.flinkddp.model.gpu.GpuOps.Replay;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -48,18 +49,21 @@ final class GpuGraph {
     /** During a training step: each op's input and output activations and what its backward keeps. */
     private final Map<String, Act[]> seen = new HashMap<>();
     private final Map<String, GpuBuffer> argmax = new HashMap<>();
+    /** During a bfloat16 training step: the weights' casts, from the forward to the backward. */
+    private final Map<String, GpuBuffer> castWeights = new HashMap<>();
     private final Holds<GpuBuffer> holds = new Holds<>();
     /** False for the run that records a plan: buffers come from the operations. */
     private final boolean planned;
-    private final Map<Shape, StepPlan> plans = new HashMap<>();
+    private final Map<Shape, Map<Element, StepPlan>> plans = new HashMap<>();
     private final Map<Shape, Replay> replays = new HashMap<>();
     private final Map<Shape, GpuBuffer> outputs = new HashMap<>();
     private final Set<Shape> ranEagerly = new HashSet<>();
     private boolean stepGraphs;
-    private GpuBuffer arena;
-    /** While a step runs: its plan and how many of its buffers it has taken. */
-    private StepPlan plan;
-    private int taken;
+    /** The workspace: one arena per element kind, each as large as the largest plan of that kind. */
+    private final Map<Element, GpuBuffer> arenas = new EnumMap<>(Element.class);
+    /** While a step runs: its plan and how many of its buffers of each kind it has taken. */
+    private Map<Element, StepPlan> plan;
+    private final Map<Element, Integer> taken = new EnumMap<>(Element.class);
     private long launches;
     private boolean profiling;
     /** Why steps stopped being captured (null while they are, or were never asked to be). */
@@ -120,7 +124,7 @@ final class GpuGraph {
      * buffer, valid until the next step.
      */
     private GpuBuffer run(Shape shape, Function<Consumer<Op>, GpuBuffer> step, Consumer<Op> done) {
-        StepPlan plan = planned(shape);
+        Map<Element, StepPlan> plan = planned(shape);
         Replay replay = replays.remove(shape);
         if (replay != null) {
             if (replay.launch()) {
@@ -149,16 +153,19 @@ final class GpuGraph {
         return out;
     }
 
-    /** The shape's plan, with an arena large enough for it (a new arena makes every captured step stale). */
-    private StepPlan planned(Shape shape) {
-        StepPlan plan = plans.computeIfAbsent(shape, this::plan);
-        if (arena == null || arena.floats() < plan.arenaFloats()) {
-            closeReplays();
-            if (arena != null) {
-                ops.give(arena);
+    /** The shape's plan, with arenas large enough for it (a new arena makes every captured step stale). */
+    private Map<Element, StepPlan> planned(Shape shape) {
+        Map<Element, StepPlan> plan = plans.computeIfAbsent(shape, this::plan);
+        plan.forEach((element, p) -> {
+            GpuBuffer arena = arenas.get(element);
+            if (arena == null || arena.elements() < p.arenaFloats()) {
+                closeReplays();
+                if (arena != null) {
+                    ops.give(arena);
+                }
+                arenas.put(element, ops.take(p.arenaFloats(), element));
             }
-            arena = ops.take(plan.arenaFloats());
-        }
+        });
         return plan;
     }
 
@@ -171,7 +178,7 @@ final class GpuGraph {
     Map<String, Double> profile(List<byte[]> images, int[] labels, int side) {
         int n = labels.length;
         ops.stage(images, side, labels);
-        StepPlan plan = planned(new Shape(n, side, true));
+        Map<Element, StepPlan> plan = planned(new Shape(n, side, true));
         ops.startLaps();
         profiling = true;
         try {
@@ -189,7 +196,7 @@ final class GpuGraph {
     }
 
     /** The step recorded on the operations, or null (and graphs off from now on) when they refused it. */
-    private Replay capture(StepPlan plan, Function<Consumer<Op>, GpuBuffer> step) {
+    private Replay capture(Map<Element, StepPlan> plan, Function<Consumer<Op>, GpuBuffer> step) {
         ops.beginCapture();
         Replay captured = null;
         try {
@@ -213,29 +220,36 @@ final class GpuGraph {
     }
 
     /** Runs a step body with its takes served from the plan's places in the arena. */
-    private GpuBuffer within(StepPlan plan, Supplier<GpuBuffer> body) {
+    private GpuBuffer within(Map<Element, StepPlan> plan, Supplier<GpuBuffer> body) {
         this.plan = plan;
-        taken = 0;
+        taken.clear();
         try {
             GpuBuffer out = body.get();
-            if (taken != plan.buffers()) {
-                throw new IllegalStateException("the step took " + taken + " buffers, its plan has " + plan.buffers());
-            }
+            plan.forEach((element, p) -> {
+                if (taken.getOrDefault(element, 0) != p.buffers()) {
+                    throw new IllegalStateException("the step took " + taken.getOrDefault(element, 0) + " " + element + " buffers, its plan has "
+                            + p.buffers());
+                }
+            });
             return out;
         } finally {
             this.plan = null;
             seen.clear();
             holds.clear();
+            castWeights.clear();
         }
     }
 
-    private StepPlan plan(Shape shape) {
-        return plan(model, shape.n(), shape.side(), shape.training());
+    private Map<Element, StepPlan> plan(Shape shape) {
+        return plan(model, ops.activations(), shape.n(), shape.side(), shape.training());
     }
 
-    /** A step's workspace buffers and their lifetimes, from a run of the step on operations that only record. */
-    static StepPlan plan(ModelDescription model, int n, int side, boolean training) {
-        return StepPlan.record(recorder -> {
+    /**
+     * A step's workspace buffers and their lifetimes, per element kind, from a run of the step on operations that
+     * only record (activations of kind {@code activations}).
+     */
+    static Map<Element, StepPlan> plan(ModelDescription model, Element activations, int n, int side, boolean training) {
+        return StepPlan.record(activations, recorder -> {
             long size = model.layout().numParams();
             GpuGraph dry = new GpuGraph(model, recorder, recorder.allocate(size), recorder.allocate(size), false, false);
             if (training) {
@@ -369,7 +383,9 @@ final class GpuGraph {
             case CONVOLUTION -> {
                 ConvShape s = shape(op, x);
                 Act y = new Act(take(s.outputFloats()), x.n(), op.outChannels(), s.outH(), s.outW());
-                ops.convForward(s, x.data(), param(op, "W"), y.data());
+                GpuBuffer w = weight(op, "W", training);
+                ops.convForward(s, x.data(), w, y.data());
+                unlessKept(op, "W", w, training);
                 return y;
             }
             case BATCH_NORM -> {
@@ -400,7 +416,7 @@ final class GpuGraph {
                 int oh = (x.h() + 2 * op.pad() - op.kernel()) / op.stride() + 1;
                 int ow = (x.w() + 2 * op.pad() - op.kernel()) / op.stride() + 1;
                 Act y = new Act(take((long) x.n() * x.c() * oh * ow), x.n(), x.c(), oh, ow);
-                GpuBuffer winners = take(y.size());
+                GpuBuffer winners = take(y.size(), Element.F32);
                 ops.maxPoolForward(x.data(), y.data(), winners, x.n() * x.c(), x.h(), x.w(), op.kernel(), op.stride(), op.pad());
                 if (training) {
                     argmax.put(op.name(), winners);
@@ -422,7 +438,11 @@ final class GpuGraph {
             case CLASSIFIER -> {
                 int d = x.c() * x.h() * x.w();
                 Act y = new Act(take((long) x.n() * op.outChannels()), x.n(), op.outChannels(), 1, 1);
-                ops.classifierForward(x.data(), param(op, "W"), param(op, "b"), y.data(), x.n(), d, op.outChannels());
+                GpuBuffer w = weight(op, "W", training);
+                GpuBuffer b = weight(op, "b", training);
+                ops.classifierForward(x.data(), w, b, y.data(), x.n(), d, op.outChannels());
+                unlessKept(op, "b", b, training);
+                unlessKept(op, "W", w, training);
                 return y;
             }
             default -> throw new IllegalArgumentException(op.name() + ": " + op.kind() + " does not run on the GPU engine");
@@ -438,13 +458,17 @@ final class GpuGraph {
         switch (op.kind()) {
             case CONVOLUTION -> {
                 ConvShape s = shape(op, x);
-                ops.convBackwardFilter(s, x.data(), dOut.data(), grad(op, "W"));
+                GpuBuffer dw = gradientOf(op, "W");
+                ops.convBackwardFilter(s, x.data(), dOut.data(), dw);
+                intoGradient(op, "W", dw);
                 lap(op.name() + " backward-params");
                 Act dx = null;
+                GpuBuffer w = kept(op, "W");
                 if (wantInput) {
                     dx = new Act(take(x.size()), x.n(), x.c(), x.h(), x.w());
-                    ops.convBackwardData(s, param(op, "W"), dOut.data(), dx.data(), false);
+                    ops.convBackwardData(s, w, dOut.data(), dx.data(), false);
                 }
+                givenBack(op, "W", w);
                 dIn = new Act[] {dx};
             }
             case BATCH_NORM -> {
@@ -477,8 +501,15 @@ final class GpuGraph {
             case CLASSIFIER -> {
                 int d = x.c() * x.h() * x.w();
                 Act dx = wantInput ? new Act(take(x.size()), x.n(), x.c(), x.h(), x.w()) : null;
-                ops.classifierBackward(x.data(), param(op, "W"), dOut.data(), dx == null ? null : dx.data(), grad(op, "W"),
-                        grad(op, "b"), x.n(), d, op.outChannels());
+                GpuBuffer w = kept(op, "W");
+                GpuBuffer b = kept(op, "b");
+                GpuBuffer dw = gradientOf(op, "W");
+                GpuBuffer db = gradientOf(op, "b");
+                ops.classifierBackward(x.data(), w, dOut.data(), dx == null ? null : dx.data(), dw, db, x.n(), d, op.outChannels());
+                intoGradient(op, "b", db);
+                intoGradient(op, "W", dw);
+                givenBack(op, "b", b);
+                givenBack(op, "W", w);
                 dIn = new Act[] {dx};
             }
             default -> throw new IllegalArgumentException(op.name() + ": " + op.kind() + " does not run on the GPU engine");
@@ -489,6 +520,60 @@ final class GpuGraph {
 
     private ConvShape shape(Op op, Act x) {
         return new ConvShape(x.n(), x.c(), x.h(), x.w(), op.outChannels(), op.kernel(), op.kernel(), op.stride(), op.pad());
+    }
+
+    /** Whether convolutions and the classifier compute on bfloat16 copies of their float32 weights (autocast's casts). */
+    private boolean castsWeights() {
+        return ops.activations() != Element.F32;
+    }
+
+    /**
+     * The weight {@code key} as the op computes with it: the float32 parameter, or a copy cast to the activations'
+     * kind (kept for the backward when {@code training}, as autocast keeps its cast).
+     */
+    private GpuBuffer weight(Op op, String key, boolean training) {
+        GpuBuffer p = param(op, key);
+        if (!castsWeights()) {
+            return p;
+        }
+        GpuBuffer copy = take(p.elements());
+        ops.cast(p, copy, p.elements());
+        if (training) {
+            castWeights.put(op.name() + "/" + key, copy);
+        }
+        return copy;
+    }
+
+    /** Gives a cast weight back at once when no backward will read it. */
+    private void unlessKept(Op op, String key, GpuBuffer weight, boolean training) {
+        if (castsWeights() && !training) {
+            give(weight);
+        }
+    }
+
+    /** The weight the forward computed with. */
+    private GpuBuffer kept(Op op, String key) {
+        return castsWeights() ? castWeights.remove(op.name() + "/" + key) : param(op, key);
+    }
+
+    private void givenBack(Op op, String key, GpuBuffer weight) {
+        if (castsWeights()) {
+            give(weight);
+        }
+    }
+
+    /** Where a weight's gradient is computed: its float32 entries, or a workspace of the activations' kind (see {@link #intoGradient}). */
+    private GpuBuffer gradientOf(Op op, String key) {
+        GpuBuffer g = grad(op, key);
+        return castsWeights() ? take(g.elements()) : g;
+    }
+
+    /** A gradient computed in the activations' kind, widened into its float32 entries. */
+    private void intoGradient(Op op, String key, GpuBuffer computed) {
+        if (castsWeights()) {
+            ops.cast(computed, grad(op, key), computed.elements());
+            give(computed);
+        }
     }
 
     private GpuBuffer param(Op op, String key) {
@@ -512,16 +597,23 @@ final class GpuGraph {
         }
     }
 
-    /** A workspace buffer: the plan's next place in the arena, or (while the plan is being recorded) the operations'. */
-    private GpuBuffer take(long floats) {
+    /** An activation-kind workspace buffer. */
+    private GpuBuffer take(long count) {
+        return take(count, ops.activations());
+    }
+
+    /** A workspace buffer: the plan's next place in its kind's arena, or (while the plan is being recorded) the operations'. */
+    private GpuBuffer take(long count, Element element) {
         if (!planned) {
-            return ops.take(floats);
+            return ops.take(count, element);
         }
-        if (plan == null || taken >= plan.buffers() || plan.size(taken) != floats) {
-            throw new IllegalStateException("the step's take " + taken + " of " + floats + " floats is not in its plan");
+        StepPlan p = plan == null ? null : plan.get(element);
+        int k = taken.getOrDefault(element, 0);
+        if (p == null || k >= p.buffers() || p.size(k) != count) {
+            throw new IllegalStateException("the step's " + element + " take " + k + " of " + count + " elements is not in its plan");
         }
-        long at = plan.offset(taken++);
-        return arena.slice(at, floats);
+        taken.put(element, k + 1);
+        return arenas.get(element).slice(p.offset(k), count);
     }
 
     /** Gives a workspace buffer back: to the operations while recording; a planned buffer's place is fixed. */
@@ -541,9 +633,9 @@ final class GpuGraph {
         return launches;
     }
 
-    /** The arena's floats (0 before the first step). */
-    long arenaFloats() {
-        return arena == null ? 0 : arena.floats();
+    /** Bytes of the workspace's arenas (0 before the first step). */
+    long workspaceBytes() {
+        return arenas.values().stream().mapToLong(a -> a.elements() * a.element().bytes).sum();
     }
 
     private void closeReplays() {

@@ -30,7 +30,8 @@ import org.bytedeco.javacpp.SizeTPointer;
  * normalisation (uint8 HWC to float NCHW), ReLU, the residual add, max pooling with PyTorch's tie rule (the
  * first maximum in scan order wins, the gradient goes there), global average pooling, softmax cross-entropy,
  * the classifier's bias, the SGD step and the engine's whole-buffer arithmetic (axpy, scale, divide, the
- * batch-norm statistics' deltas). Arithmetic that the CPU engine does in Java float is written with
+ * batch-norm statistics' deltas); the activation kernels also come in bfloat16 ({@code _bf16}: loads widened to
+ * float32, stores rounded to nearest even) with casts between the two. Arithmetic that the CPU engine does in Java float is written with
  * round-to-nearest intrinsics (no contraction into FMA), so it gives the same bits.
  */
 public final class GpuKernels implements AutoCloseable {
@@ -155,6 +156,114 @@ public final class GpuKernels implements AutoCloseable {
               long i = blockIdx.x * (long) blockDim.x + threadIdx.x;
               if (i < n) out[i] = __fmul_rn(__fsub_rn(old[i], updated[i]), images);
             }
+            typedef unsigned short bf16;                                         // bfloat16 bits, no header needed
+            __device__ __forceinline__ float ld(const bf16* p, long i) { return __uint_as_float(((unsigned) p[i]) << 16); }
+            __device__ __forceinline__ void st(bf16* p, long i, float v) {      // round to nearest even, NaN kept quiet
+              unsigned u = __float_as_uint(v);
+              if ((u & 0x7fffffffu) > 0x7f800000u) { p[i] = (bf16) ((u >> 16) | 0x40u); return; }
+              u += 0x7fffu + ((u >> 16) & 1u);
+              p[i] = (bf16) (u >> 16);
+            }
+            extern "C" __global__ void cast_f32_bf16(const float* x, bf16* y, long n) {
+              long i = blockIdx.x * (long) blockDim.x + threadIdx.x;
+              if (i < n) st(y, i, x[i]);
+            }
+            extern "C" __global__ void cast_bf16_f32(const bf16* x, float* y, long n) {
+              long i = blockIdx.x * (long) blockDim.x + threadIdx.x;
+              if (i < n) y[i] = ld(x, i);
+            }
+            extern "C" __global__ void normalize_u8_bf16(const unsigned char* in, bf16* out, int n, int plane,
+                                                         float s0, float s1, float s2, float t0, float t1, float t2) {
+              long i = blockIdx.x * (long) blockDim.x + threadIdx.x;
+              if (i >= (long) n * plane) return;
+              long img = i / plane; long p = i - img * plane;
+              const unsigned char* rgb = in + 3 * i;
+              long o = img * 3 * plane + p;
+              st(out, o, __fadd_rn(__fmul_rn((float) rgb[0], s0), t0));
+              st(out, o + plane, __fadd_rn(__fmul_rn((float) rgb[1], s1), t1));
+              st(out, o + 2 * plane, __fadd_rn(__fmul_rn((float) rgb[2], s2), t2));
+            }
+            extern "C" __global__ void relu_forward_bf16(const bf16* x, bf16* y, long n) {
+              long i = blockIdx.x * (long) blockDim.x + threadIdx.x;
+              if (i < n) y[i] = ld(x, i) > 0.f ? x[i] : (bf16) 0;
+            }
+            extern "C" __global__ void relu_backward_bf16(const bf16* y, const bf16* dy, bf16* dx, long n) {
+              long i = blockIdx.x * (long) blockDim.x + threadIdx.x;
+              if (i < n) dx[i] = ld(y, i) > 0.f ? dy[i] : (bf16) 0;
+            }
+            extern "C" __global__ void add_bf16(const bf16* a, const bf16* b, bf16* out, long n) {
+              long i = blockIdx.x * (long) blockDim.x + threadIdx.x;
+              if (i < n) st(out, i, __fadd_rn(ld(a, i), ld(b, i)));
+            }
+            extern "C" __global__ void maxpool_forward_bf16(const bf16* x, bf16* y, int* argmax, int planes, int h, int w,
+                                                            int oh, int ow, int k, int stride, int pad) {
+              long i = blockIdx.x * (long) blockDim.x + threadIdx.x;
+              if (i >= (long) planes * oh * ow) return;
+              int ox = i % ow; int oy = (i / ow) % oh; long plane = i / ((long) ow * oh);
+              long base = plane * h * w;
+              float best = __int_as_float(0xff800000); int at = -1;
+              for (int u = 0; u < k; u++) {
+                int iy = oy * stride - pad + u; if (iy < 0 || iy >= h) continue;
+                for (int v = 0; v < k; v++) {
+                  int ix = ox * stride - pad + v; if (ix < 0 || ix >= w) continue;
+                  float val = ld(x, base + iy * w + ix);
+                  if (val > best || val != val) { best = val; at = iy * w + ix; }
+                }
+              }
+              st(y, i, best); argmax[i] = at;
+            }
+            extern "C" __global__ void maxpool_backward_bf16(const bf16* dy, const int* argmax, bf16* dx, int planes, int h, int w,
+                                                             int oh, int ow, int k, int stride, int pad) {
+              long i = blockIdx.x * (long) blockDim.x + threadIdx.x;
+              if (i >= (long) planes * h * w) return;
+              int ix = i % w; int iy = (i / w) % h; long plane = i / ((long) w * h);
+              int y0 = (iy + pad - k + stride) / stride, y1 = (iy + pad) / stride;
+              int x0 = (ix + pad - k + stride) / stride, x1 = (ix + pad) / stride;
+              if (y0 < 0) y0 = 0; if (x0 < 0) x0 = 0; if (y1 > oh - 1) y1 = oh - 1; if (x1 > ow - 1) x1 = ow - 1;
+              int self = iy * w + ix; float sum = 0.f;
+              for (int oy = y0; oy <= y1; oy++)
+                for (int ox = x0; ox <= x1; ox++) {
+                  long o = (plane * oh + oy) * ow + ox;
+                  if (argmax[o] == self) sum = __fadd_rn(sum, ld(dy, o));
+                }
+              st(dx, i, sum);
+            }
+            extern "C" __global__ void mean_pool_forward_bf16(const bf16* x, bf16* y, int planes, int hw) {
+              int i = blockIdx.x * blockDim.x + threadIdx.x;
+              if (i >= planes) return;
+              float sum = 0.f;
+              for (int j = 0; j < hw; j++) sum = __fadd_rn(sum, ld(x, (long) i * hw + j));
+              st(y, i, __fdiv_rn(sum, (float) hw));
+            }
+            extern "C" __global__ void mean_pool_backward_bf16(const bf16* dy, bf16* dx, int planes, int hw) {
+              long i = blockIdx.x * (long) blockDim.x + threadIdx.x;
+              if (i < (long) planes * hw) st(dx, i, __fdiv_rn(ld(dy, i / hw), (float) hw));
+            }
+            extern "C" __global__ void softmax_cross_entropy_bf16(const bf16* logits, const int* labels, bf16* dlogits,
+                                                                  double* losses, int rows, int classes, float scale) {
+              int r = blockIdx.x * blockDim.x + threadIdx.x;
+              if (r >= rows) return;
+              long z = (long) r * classes;
+              double m = __longlong_as_double(0xfff0000000000000LL);
+              for (int c = 0; c < classes; c++) m = fmax(m, (double) ld(logits, z + c));
+              double sum = 0;
+              for (int c = 0; c < classes; c++) sum += exp((double) ld(logits, z + c) - m);
+              double logSum = m + log(sum);
+              losses[r] = logSum - (double) ld(logits, z + labels[r]);
+              for (int c = 0; c < classes; c++)
+                st(dlogits, z + c, (float) ((exp((double) ld(logits, z + c) - logSum) - (c == labels[r] ? 1.0 : 0.0)) * scale));
+            }
+            extern "C" __global__ void add_bias_bf16(bf16* y, const bf16* bias, int rows, int classes) {
+              long i = blockIdx.x * (long) blockDim.x + threadIdx.x;
+              if (i < (long) rows * classes) st(y, i, __fadd_rn(ld(y, i), ld(bias, i % classes)));
+            }
+            extern "C" __global__ void column_sums_bf16(const bf16* dy, bf16* sums, int rows, int classes) {
+              int c = blockIdx.x * blockDim.x + threadIdx.x;
+              if (c >= classes) return;
+              float s = 0.f;
+              for (int r = 0; r < rows; r++) s = __fadd_rn(s, ld(dy, (long) r * classes + c));
+              st(sums, c, s);
+            }
             """;
 
     private static final int THREADS = 256;
@@ -252,55 +361,55 @@ public final class GpuKernels implements AutoCloseable {
     }
 
     public void normalize(DeviceArray imagesHwc, DeviceArray out, int images, int side, float[] scale, float[] shift) {
-        launch("normalize_u8", (long) images * side * side, imagesHwc, out, images, side * side,
+        launch(typed("normalize_u8", out), (long) images * side * side, imagesHwc, out, images, side * side,
                 scale[0], scale[1], scale[2], shift[0], shift[1], shift[2]);
     }
 
     public void reluForward(DeviceArray x, DeviceArray y, long n) {
-        launch("relu_forward", n, x, y, n);
+        launch(typed("relu_forward", y), n, x, y, n);
     }
 
     public void reluBackward(DeviceArray y, DeviceArray dy, DeviceArray dx, long n) {
-        launch("relu_backward", n, y, dy, dx, n);
+        launch(typed("relu_backward", dx), n, y, dy, dx, n);
     }
 
     public void add(DeviceArray a, DeviceArray b, DeviceArray out, long n) {
-        launch("add", n, a, b, out, n);
+        launch(typed("add", out), n, a, b, out, n);
     }
 
     /** Max pooling over {@code planes} (n x c) planes of h x w; {@code argmax} (int32, one per output) keeps the winners for the backward. */
     public void maxPoolForward(DeviceArray x, DeviceArray y, DeviceArray argmax, int planes, int h, int w, int k, int stride, int pad) {
         int oh = (h + 2 * pad - k) / stride + 1;
         int ow = (w + 2 * pad - k) / stride + 1;
-        launch("maxpool_forward", (long) planes * oh * ow, x, y, argmax, planes, h, w, oh, ow, k, stride, pad);
+        launch(typed("maxpool_forward", y), (long) planes * oh * ow, x, y, argmax, planes, h, w, oh, ow, k, stride, pad);
     }
 
     public void maxPoolBackward(DeviceArray dy, DeviceArray argmax, DeviceArray dx, int planes, int h, int w, int k, int stride, int pad) {
         int oh = (h + 2 * pad - k) / stride + 1;
         int ow = (w + 2 * pad - k) / stride + 1;
-        launch("maxpool_backward", (long) planes * h * w, dy, argmax, dx, planes, h, w, oh, ow, k, stride, pad);
+        launch(typed("maxpool_backward", dx), (long) planes * h * w, dy, argmax, dx, planes, h, w, oh, ow, k, stride, pad);
     }
 
     public void meanPoolForward(DeviceArray x, DeviceArray y, int planes, int hw) {
-        launch("mean_pool_forward", planes, x, y, planes, hw);
+        launch(typed("mean_pool_forward", y), planes, x, y, planes, hw);
     }
 
     public void meanPoolBackward(DeviceArray dy, DeviceArray dx, int planes, int hw) {
-        launch("mean_pool_backward", (long) planes * hw, dy, dx, planes, hw);
+        launch(typed("mean_pool_backward", dx), (long) planes * hw, dy, dx, planes, hw);
     }
 
     /** Per row: the loss (double, into {@code losses}) and {@code scale} x (softmax - one-hot) into {@code dLogits}. */
     public void softmaxCrossEntropy(DeviceArray logits, DeviceArray labels, DeviceArray dLogits, DeviceArray losses, int rows,
                                     int classes, float scale) {
-        launch("softmax_cross_entropy", rows, logits, labels, dLogits, losses, rows, classes, scale);
+        launch(typed("softmax_cross_entropy", dLogits), rows, logits, labels, dLogits, losses, rows, classes, scale);
     }
 
     public void addBias(DeviceArray y, DeviceArray bias, int rows, int classes) {
-        launch("add_bias", (long) rows * classes, y, bias, rows, classes);
+        launch(typed("add_bias", y), (long) rows * classes, y, bias, rows, classes);
     }
 
     public void columnSums(DeviceArray dy, DeviceArray sums, int rows, int classes) {
-        launch("column_sums", classes, dy, sums, rows, classes);
+        launch(typed("column_sums", sums), classes, dy, sums, rows, classes);
     }
 
     /** {@code v = momentum v + sum / count; p -= lr v} over {@code n} entries, as the CPU engine's step. */
@@ -329,6 +438,19 @@ public final class GpuKernels implements AutoCloseable {
     /** {@code out = (old - updated) images}. */
     public void statisticDelta(DeviceArray old, DeviceArray updated, DeviceArray out, long n, float images) {
         launch("statistic_delta", n, old, updated, out, n, images);
+    }
+
+    /** {@code to = from} converted: float32 into bfloat16 (nearest even) or back. */
+    public void cast(DeviceArray from, DeviceArray to, long n) {
+        if (from.element() == to.element()) {
+            throw new IllegalArgumentException("cast from " + from.element() + " to " + to.element());
+        }
+        launch(to.element() == Element.BF16 ? "cast_f32_bf16" : "cast_bf16_f32", n, from, to, n);
+    }
+
+    /** The kernel for {@code out}'s element kind: {@code name}, or its bfloat16 twin. */
+    private static String typed(String name, DeviceArray out) {
+        return out.element() == Element.BF16 ? name + "_bf16" : name;
     }
 
     @Override

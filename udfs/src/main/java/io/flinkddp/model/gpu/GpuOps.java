@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The operations the GPU engine's graph ({@link GpuGraph}) is made of, on {@link GpuBuffer}s, NCHW
- * float32: on a GPU ({@link CudaOps}: cuDNN, cuBLAS and NVRTC kernels, queued in order on one stream) or
+ * The operations the GPU engine's graph ({@link GpuGraph}) is made of, on {@link GpuBuffer}s, NCHW: parameters,
+ * their gradients and batch norm's statistics float32, activations and their gradients of the precision's
+ * {@link #activations} kind (an operation takes its kinds from its buffers, computing in float32 within): on a GPU ({@link CudaOps}: cuDNN, cuBLAS and NVRTC kernels, queued in order on one stream) or
  * as plain Java loops on the CPU ({@link HostOps}, the reference that lets the engine's logic be tested
  * without a GPU). Calls return once queued; {@link #download} waits for what was queued before it.
  * A step's operations can be captured once and replayed ({@link #beginCapture}): the batch goes through
@@ -18,7 +19,18 @@ public interface GpuOps extends AutoCloseable {
     GpuBuffer allocate(long floats);
 
     /** Workspace of a step (uninitialised), reused once given back. */
-    GpuBuffer take(long floats);
+    GpuBuffer take(long count, Element element);
+
+    /** Float32 workspace. */
+    default GpuBuffer take(long floats) {
+        return take(floats, Element.F32);
+    }
+
+    /** What activations and their gradients are at this precision (float32, or bfloat16 for {@link Precision#BF16}). */
+    Element activations();
+
+    /** {@code to = from}, each element converted to {@code to}'s kind (rounded to nearest even into bfloat16). */
+    void cast(GpuBuffer from, GpuBuffer to, long n);
 
     void give(GpuBuffer buffer);
 

@@ -17,10 +17,10 @@ import java.util.Map;
  */
 public final class HostOps implements GpuOps {
 
-    /** A slice of a Java array. */
-    record Buffer(float[] data, int offset, int length) implements GpuBuffer {
+    /** A slice of a Java array; a bfloat16 one holds floats rounded to bfloat16 (every value set is rounded). */
+    record Buffer(float[] data, int offset, int length, Element element) implements GpuBuffer {
         @Override
-        public long floats() {
+        public long elements() {
             return length;
         }
 
@@ -29,7 +29,7 @@ public final class HostOps implements GpuOps {
             if (from < 0 || count < 0 || from + count > length) {
                 throw new IndexOutOfBoundsException("floats [" + from + ", " + (from + count) + ") outside " + length);
             }
-            return new Buffer(data, offset + (int) from, (int) count);
+            return new Buffer(data, offset + (int) from, (int) count, element);
         }
 
         float get(long i) {
@@ -37,11 +37,12 @@ public final class HostOps implements GpuOps {
         }
 
         void set(long i, float v) {
-            data[offset + (int) i] = v;
+            data[offset + (int) i] = element == Element.BF16 ? Element.roundToBf16(v) : v;
         }
     }
 
-    private final Map<Long, ArrayDeque<Buffer>> free = new HashMap<>();
+    private final Map<List<Object>, ArrayDeque<Buffer>> free = new HashMap<>();
+    private final Element activations;
     private long held;
     private boolean closed;
     /** The batch {@link #stage} copied, read when the operations run (as the GPU reads its pinned staging memory). */
@@ -52,6 +53,19 @@ public final class HostOps implements GpuOps {
     /** While profiling: milliseconds per label, and when the current lap began. */
     private Map<String, Double> laps;
     private long lapStart;
+
+    /** Float32 operations: activations and their gradients in float32. */
+    public HostOps() {
+        this(Precision.FP32);
+    }
+
+    /**
+     * Operations at {@code precision}: with {@link Precision#BF16} activations and their gradients are bfloat16
+     * (each value rounded as it is stored, the sums behind it in double), parameters and their gradients float32.
+     */
+    public HostOps(Precision precision) {
+        this.activations = precision.activations();
+    }
 
     /** Runs an operation now, or records it while capturing. */
     private void exec(Runnable operation) {
@@ -107,21 +121,39 @@ public final class HostOps implements GpuOps {
         open();
         notCapturing("allocate");
         held += 4 * floats;
-        return new Buffer(new float[Math.toIntExact(floats)], 0, (int) floats);
+        return new Buffer(new float[Math.toIntExact(floats)], 0, (int) floats, Element.F32);
     }
 
     @Override
-    public GpuBuffer take(long floats) {
+    public GpuBuffer take(long count, Element element) {
         notCapturing("take");
-        ArrayDeque<Buffer> same = free.get(floats);
-        return same != null && !same.isEmpty() ? same.pop() : allocate(floats);
+        ArrayDeque<Buffer> same = free.get(List.of(count, element));
+        if (same != null && !same.isEmpty()) {
+            return same.pop();
+        }
+        Buffer fresh = (Buffer) allocate(count);
+        return new Buffer(fresh.data(), 0, fresh.length(), element);
     }
 
     @Override
     public void give(GpuBuffer buffer) {
         if (buffer != null) {
-            free.computeIfAbsent(buffer.floats(), k -> new ArrayDeque<>()).push(b(buffer));
+            free.computeIfAbsent(List.of(buffer.elements(), buffer.element()), k -> new ArrayDeque<>()).push(b(buffer));
         }
+    }
+
+    @Override
+    public Element activations() {
+        return activations;
+    }
+
+    @Override
+    public void cast(GpuBuffer from, GpuBuffer to, long n) {
+        exec(() -> {
+            for (long i = 0; i < n; i++) {
+                b(to).set(i, b(from).get(i));
+            }
+        });
     }
 
     @Override
@@ -167,6 +199,9 @@ public final class HostOps implements GpuOps {
 
     @Override
     public void copy(GpuBuffer from, GpuBuffer to, long n) {
+        if (from.element() != to.element()) {
+            throw new IllegalArgumentException("copy from " + from.element() + " to " + to.element() + ": that is a cast");
+        }
         exec(() -> {
             System.arraycopy(b(from).data(), b(from).offset(), b(to).data(), b(to).offset(), (int) n);
         });

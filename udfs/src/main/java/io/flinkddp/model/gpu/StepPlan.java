@@ -4,7 +4,9 @@ import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -81,51 +83,48 @@ final class StepPlan {
     }
 
     /**
-     * Runs {@code step} on operations that compute nothing and record when each workspace buffer is taken and
-     * given back, and plans those buffers.
+     * Runs {@code step} on operations that compute nothing (their activations of kind {@code activations}) and
+     * record when each workspace buffer is taken and given back; plans the buffers of each element kind apart.
      */
-    static StepPlan record(Consumer<GpuOps> step) {
-        List<Long> sizes = new ArrayList<>();
-        List<Integer> taken = new ArrayList<>();
-        List<Integer> given = new ArrayList<>();
+    static Map<Element, StepPlan> record(Element activations, Consumer<GpuOps> step) {
+        Map<Element, List<long[]>> buffers = new EnumMap<>(Element.class);
         int[] clock = {0};
         GpuOps recorder = (GpuOps) Proxy.newProxyInstance(GpuOps.class.getClassLoader(), new Class<?>[] {GpuOps.class},
                 (proxy, method, args) -> switch (method.getName()) {
                     case "take" -> {
-                        sizes.add((Long) args[0]);
-                        taken.add(clock[0]++);
-                        given.add(Integer.MAX_VALUE);
-                        yield new Dry(sizes.size() - 1, (Long) args[0]);
+                        Element element = args.length > 1 ? (Element) args[1] : Element.F32;
+                        List<long[]> list = buffers.computeIfAbsent(element, e -> new ArrayList<>());
+                        list.add(new long[] {(Long) args[0], clock[0]++, Long.MAX_VALUE});
+                        yield new Dry(list.size() - 1, (Long) args[0], element);
                     }
-                    case "allocate" -> new Dry(-1, (Long) args[0]);
+                    case "allocate" -> new Dry(-1, (Long) args[0], Element.F32);
                     case "give" -> {
                         if (args[0] instanceof Dry d && d.id() >= 0) {
-                            given.set(d.id(), clock[0]++);
+                            buffers.get(d.element()).get(d.id())[2] = clock[0]++;
                         }
                         yield null;
                     }
+                    case "activations" -> activations;
                     case "heldBytes" -> 0L;
                     case "hashCode" -> System.identityHashCode(proxy);
                     case "equals" -> proxy == args[0];
                     case "toString" -> "step recorder";
-                    default -> {
-                        if (method.getName().equals("endCapture") || method.getName().equals("beginCapture")) {
-                            throw new IllegalStateException("a step being planned does not capture");
-                        }
-                        yield null;
-                    }
+                    case "beginCapture", "endCapture" -> throw new IllegalStateException("a step being planned does not capture");
+                    default -> null;
                 });
         step.accept(recorder);
         int end = clock[0];
-        return new StepPlan(sizes.stream().mapToLong(Long::longValue).toArray(), taken.stream().mapToInt(Integer::intValue).toArray(),
-                given.stream().mapToInt(g -> Math.min(g, end)).toArray());
+        Map<Element, StepPlan> plans = new EnumMap<>(Element.class);
+        buffers.forEach((element, list) -> plans.put(element, new StepPlan(list.stream().mapToLong(b -> b[0]).toArray(),
+                list.stream().mapToInt(b -> (int) b[1]).toArray(), list.stream().mapToInt(b -> (int) Math.min(b[2], end)).toArray())));
+        return plans;
     }
 
-    /** A buffer of the recording run: no memory, only an identity and a size. */
-    private record Dry(int id, long floats) implements GpuBuffer {
+    /** A buffer of the recording run: no memory, only an identity, a size and a kind. */
+    private record Dry(int id, long elements, Element element) implements GpuBuffer {
         @Override
         public GpuBuffer slice(long offset, long count) {
-            return new Dry(-1, count);
+            return new Dry(-1, count, element);
         }
     }
 

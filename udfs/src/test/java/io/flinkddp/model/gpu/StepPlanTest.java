@@ -9,6 +9,7 @@ import io.flinkddp.model.ModelDescription;
 import io.flinkddp.model.ResNetDescription;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -53,14 +54,19 @@ class StepPlanTest {
     @Test
     void resNet50TrainingStepIsPlannedNearTheLiveBound() {
         ModelDescription model = ResNetDescription.resNet50(1000);
-        StepPlan plan = GpuGraph.plan(model, 100, 224, true);
+        StepPlan plan = GpuGraph.plan(model, Element.F32, 100, 224, true).get(Element.F32);
         System.out.printf(Locale.ROOT, "resnet50 training step, batch 100, 224 px, float32: %d buffers, arena %.3f GB, live bound %.3f GB,"
                 + " all side by side %.3f GB%n", plan.buffers(), 4e-9 * plan.arenaFloats(), 4e-9 * plan.liveFloats(),
                 4e-9 * plan.totalFloats());
         assertTrue(plan.arenaFloats() <= 1.10 * plan.liveFloats(), "the arena is within 10% of the live bound");
         assertTrue(plan.arenaFloats() < 0.5 * plan.totalFloats(), "memory is reused");
-        StepPlan inference = GpuGraph.plan(model, 100, 224, false);
+        StepPlan inference = GpuGraph.plan(model, Element.F32, 100, 224, false).get(Element.F32);
         assertTrue(inference.arenaFloats() < plan.arenaFloats() / 4, "inference keeps no activations for a backward");
+        Map<Element, StepPlan> half = GpuGraph.plan(model, Element.BF16, 100, 224, true);
+        long bytes = half.entrySet().stream().mapToLong(e -> e.getValue().arenaFloats() * e.getKey().bytes).sum();
+        System.out.printf(Locale.ROOT, "in bfloat16: %.3f GB (%.3f GB of it float32: max pooling's winners)%n", 1e-9 * bytes,
+                4e-9 * half.get(Element.F32).arenaFloats());
+        assertTrue(bytes < 0.52 * 4 * plan.arenaFloats(), "bfloat16 activations, and the weights' casts, take about half");
     }
 
     @Test
