@@ -7,6 +7,8 @@
 #      cached 224 px images into page-locked staging memory, against 5,000 images/s per slot (bench/input-rate.sh);
 #   3. bench/gpu/resnet-check.sh: resnet50 through bin/gpu-check (the same engine) against PyTorch on the same
 #      GPU, exactness at fp32, then the step time and memory at batch 100, 224 px, fp32 and tf32.
+#   3. bench/gpu/train-check.sh: the sample set trained 30 epochs in tf32 and bf16 (and fp32), final validation top-1
+#      within 1 point; needs commons-math3 in .gpu/lib and the arrays bin/export-split writes to .gpu/data (its head).
 #   bash .gpu/on-device.sh bash bench/gpu/engine-check.sh "$OUT"
 # Carried: .gpu (../shared/gpu/make-carry with the pickle jar) and udfs/target/classes (mvn -q -B -DskipTests package).
 set -uo pipefail
@@ -17,4 +19,5 @@ java -Xmx8g -cp '.gpu/lib/*:udfs/target/classes' io.flinkddp.gpucheck.EngineChec
 java -Xmx8g -cp '.gpu/lib/*:udfs/target/classes' io.flinkddp.gpucheck.InputRate --pinned 2>&1 | tee "$out/input-rate.txt"
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 bash bench/gpu/resnet-check.sh "$out" || rc=1
+bash bench/gpu/train-check.sh "$out/train-check" || rc=1
 echo "engine-check rc=$rc"; exit $rc

@@ -204,18 +204,7 @@ public final class SlotTrainer implements AutoCloseable {
             ledger.startEpoch();
         }
         progress.epoch = epoch + 1;
-        BatchStats roundStats = BatchStats.EMPTY;
-        rule.beginRound(engine);
-        for (int k = 0; k < rule.minibatchesPerRound(); k++) {
-            int[] window = schedule.window(step, k, shard.trainSize());
-            if (window[0] >= window[1]) {
-                break;
-            }
-            TrainingShard.Minibatch batch = shard.train(epoch, window[0], window[1]);
-            BatchStats stats = engine.computeGradient(batch.pixels(), batch.labels());
-            roundStats = roundStats.plus(stats);
-            rule.afterMinibatch(engine, stats.samples(), ledger.learningRate(), settings.momentum());
-        }
+        BatchStats roundStats = rule.computeWork(engine, shard, schedule, step, ledger.learningRate(), settings.momentum());
         if (roundStats.samples() == 0) {
             return;
         }

@@ -1,5 +1,6 @@
 package io.flinkddp.train;
 
+import io.flinkddp.model.BatchStats;
 import io.flinkddp.model.ReplicaEngine;
 import java.util.List;
 
@@ -33,6 +34,31 @@ public interface UpdateRule {
 
     /** Applies the all-slot sums put into the engine, over {@code globalSamples} images. */
     void apply(ReplicaEngine engine, long globalSamples, double learningRate, double momentum);
+
+    /**
+     * A slot's work for step {@code step}: {@link #beginRound}, then each of the round's minibatches, the images at the
+     * step's window ({@link EpochSchedule#window}) of the epoch's seeded order of {@code shard}, its gradient computed
+     * into the engine and handed to {@link #afterMinibatch}. Returns the sums over the images trained on; none when the
+     * shard has run out this round (then {@link #endRound} is not due). train-round's rounds ({@link SlotTrainer}) and
+     * the GPU machine's training check ({@code io.flinkddp.gpucheck.TrainCheck}) both take their steps through it.
+     */
+    default BatchStats computeWork(ReplicaEngine engine, TrainingShard shard, EpochSchedule schedule, long step, double learningRate,
+                                   double momentum) {
+        int epoch = schedule.epochOf(step);
+        BatchStats work = BatchStats.EMPTY;
+        beginRound(engine);
+        for (int k = 0; k < minibatchesPerRound(); k++) {
+            int[] window = schedule.window(step, k, shard.trainSize());
+            if (window[0] >= window[1]) {
+                break;
+            }
+            TrainingShard.Minibatch batch = shard.train(epoch, window[0], window[1]);
+            BatchStats stats = engine.computeGradient(batch.pixels(), batch.labels());
+            work = work.plus(stats);
+            afterMinibatch(engine, stats.samples(), learningRate, momentum);
+        }
+        return work;
+    }
 
     /** One slot alone: what it would send is the all-slot sum, so it goes straight where the sums go. */
     default void takeOwnWorkAsSums(ReplicaEngine engine) {

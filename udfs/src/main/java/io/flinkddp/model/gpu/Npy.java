@@ -1,7 +1,9 @@
 package io.flinkddp.model.gpu;
 
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -9,14 +11,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * NumPy's {@code .npy} format (version 1.0 and 2.0 headers), for the GPU checks' inputs and outputs:
  * little-endian float32, float64, int64, int32 and uint8 arrays in C order are read (as float, long or byte
- * values), float32 arrays written (to a temporary name, then renamed). Nothing else is accepted; the error
- * names the file and what it holds.
+ * values), float32, int64 and uint8 arrays written (files to a temporary name, then renamed). Nothing else is
+ * accepted; the error names the file and what it holds.
  */
 public final class Npy {
 
@@ -118,8 +121,34 @@ public final class Npy {
 
     /** Writes {@code values} as a float32 array of {@code shape}. */
     public static void write(Path file, float[] values, long... shape) throws IOException {
+        write(file, encode(values, shape));
+    }
+
+    /** Writes a whole {@code .npy} file's bytes ({@link #encode}) to a temporary name, then renames it. */
+    public static void write(Path file, byte[] npyFile) throws IOException {
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(temporary, encode(values, shape));
+        Files.write(temporary, npyFile);
+        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Writes equally long uint8 rows as one uint8 array of {@code shape} (its first dimension the row count), streamed
+     * row by row, so that no copy of the whole array is made: to a temporary name, then renamed.
+     */
+    public static void writeUint8(Path file, List<byte[]> rows, long... shape) throws IOException {
+        long count = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+        long written = rows.stream().mapToLong(row -> row.length).sum();
+        if (shape.length == 0 || shape[0] != rows.size() || written != count) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " does not hold " + rows.size() + " rows of "
+                    + written + " bytes in all");
+        }
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temporary), 1 << 20)) {
+            out.write(header("|u1", shape));
+            for (byte[] row : rows) {
+                out.write(row);
+            }
+        }
         Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
@@ -141,6 +170,14 @@ public final class Npy {
         if (Arrays.stream(shape).reduce(1, (a, b) -> a * b) != count) {
             throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " does not hold " + count + " values");
         }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(header(dtype, shape));
+        out.writeBytes(data);
+        return out.toByteArray();
+    }
+
+    /** A version 1.0 header: the magic, the version, the length and the dictionary, padded to 64 bytes. */
+    private static byte[] header(String dtype, long... shape) {
         StringBuilder dims = new StringBuilder();
         for (long d : shape) {
             dims.append(d).append(", ");
@@ -158,7 +195,6 @@ public final class Npy {
         out.write(header.length() & 0xff);
         out.write(header.length() >> 8);
         out.writeBytes(header.toString().getBytes(StandardCharsets.ISO_8859_1));
-        out.writeBytes(data);
         return out.toByteArray();
     }
 

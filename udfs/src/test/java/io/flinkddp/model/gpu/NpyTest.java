@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link Npy} reads what NumPy writes and writes what NumPy reads (Debian's numpy, via python3-torch). */
+/** {@link Npy} reads what NumPy writes and writes what NumPy reads (Debian's numpy, via python3-torch): float32, int64 and streamed uint8 arrays. */
 class NpyTest {
 
     @TempDir
@@ -42,10 +42,12 @@ class NpyTest {
         npz.put("a.b", Npy.encode(new float[] {1f, 2f}, 2));
         npz.put("n", Npy.encode(new long[] {5}));
         Npy.writeNpz(dir.resolve("ours.npz"), npz);
+        Npy.writeUint8(dir.resolve("ours-u8.npy"), List.of(new byte[] {0, 1, 2, 3, 4, 5}, new byte[] {(byte) 250, 7, 8, 9, 10, 11}), 2, 1, 2, 3);
         String script = String.join("\n",
                 "import numpy as np",
                 "a = np.load('ours.npy'); assert a.dtype == np.float32 and a.shape == (2, 2) and a[1, 1] == 3, a",
                 "z = np.load('ours.npz'); assert list(z['a.b']) == [1, 2] and int(z['n']) == 5 and z['n'].dtype == np.int64",
+                "u = np.load('ours-u8.npy'); assert u.dtype == np.uint8 and u.shape == (2, 1, 2, 3) and u[1, 0, 0, 0] == 250 and u[1, 0, 1, 2] == 11, u",
                 "np.save('u8.npy', np.arange(24, dtype=np.uint8).reshape(2, 2, 2, 3))",
                 "np.save('i64.npy', np.array([3, -1, 7], dtype=np.int64))",
                 "np.save('f64.npy', np.array([[0.5, 1.5]]))");
