@@ -55,8 +55,8 @@ import java.util.stream.Collectors;
  * from DL4J's generator, these from {@link #freshParameters}, same distributions), unless a {@code .pth} gives them.
  *
  * <p>{@code --ops cuda} runs the engine on a GPU ({@link CudaOps}, {@code --precision} any {@link Precision} by
- * name); {@code --ops host} on {@link HostOps}, the same operations as plain Java loops (float32 whatever
- * {@code --precision} says; slow: tests). Out, under {@code --output}: {@code metrics.jsonl}, one JSON object per
+ * name); {@code --ops host} on {@link HostOps}, the same operations as plain Java loops at that precision
+ * (TF32 computes as FP32 there; BF16 stores bfloat16 activations; slow: tests). Out, under {@code --output}: {@code metrics.jsonl}, one JSON object per
  * epoch with the keys of the job's metrics.jsonl, rewritten as each epoch ends, and {@code summary.json} (the settings,
  * the device, the final epoch's metrics, the time); each epoch's log line on stdout. Exit code 2 for bad options or
  * arrays and without a usable GPU (one line saying why), 1 if reading or writing fails.
@@ -137,7 +137,7 @@ public final class TrainCheck {
                 }
             }
             SplitArrays arrays = SplitArrays.read(settings.data());
-            GpuOps ops = settings.cuda() ? cudaOps(settings) : new HostOps();
+            GpuOps ops = settings.cuda() ? cudaOps(settings) : new HostOps(settings.precision());
             String device = settings.cuda() ? ((CudaOps) ops).device().architecture() + " (device " + settings.device() + ")"
                     : "host (plain-Java operations, float32)";
             train(settings, arrays, ops, device, out);
